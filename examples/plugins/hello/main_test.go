@@ -1,0 +1,77 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/coderhost/coderhost/sdk"
+	"github.com/coderhost/coderhost/sdk/plugintest"
+)
+
+func get(t *testing.T, url string) (int, map[string]string) {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	var m map[string]string
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatalf("GET %s: %d %q is not a JSON object: %v", url, resp.StatusCode, b, err)
+	}
+	return resp.StatusCode, m
+}
+
+func TestGreetUsesConfiguredGreeting(t *testing.T) {
+	h := plugintest.Start(t, &hello{}, plugintest.WithConfig(`{"greeting":"Hej"}`))
+	code, body := get(t, h.URL+"/api/hello/greet?name=Ada")
+	if code != 200 || body["message"] != "Hej, Ada!" {
+		t.Fatalf("got %d %v", code, body)
+	}
+}
+
+func TestEntityLooksUpThroughHostCatalog(t *testing.T) {
+	host := &plugintest.Host{
+		GetEntityFunc: func(_ context.Context, ref string) (json.RawMessage, error) {
+			if ref != "component:default/web" {
+				return nil, plugintest.ErrNotFound
+			}
+			return json.RawMessage(`{"kind":"Component","metadata":{"name":"web","title":"Web shop"}}`), nil
+		},
+	}
+	h := plugintest.Start(t, &hello{}, plugintest.WithHost(host))
+
+	code, body := get(t, h.URL+"/api/hello/entities/Component/default/web")
+	if code != 200 || body["title"] != "Web shop" {
+		t.Fatalf("got %d %v", code, body)
+	}
+	code, body = get(t, h.URL+"/api/hello/entities/component/default/missing")
+	if code != 404 || !strings.Contains(body["message"], "component:default/missing") {
+		t.Fatalf("missing entity: got %d %v", code, body)
+	}
+}
+
+func TestEntityWithoutCatalogSaysWhatToConfigure(t *testing.T) {
+	h := plugintest.Start(t, &hello{})
+	code, body := get(t, h.URL+"/api/hello/entities/component/default/web")
+	if code != 503 || !strings.Contains(body["detail"], "catalog_files") {
+		t.Fatalf("got %d %v", code, body)
+	}
+}
+
+func TestRejectsOverlongGreeting(t *testing.T) {
+	p := &hello{}
+	err := p.Configure(context.Background(), configure(`{"greeting":"`+strings.Repeat("x", 200)+`"}`))
+	if err == nil || !strings.Contains(err.Error(), "under 100") {
+		t.Fatalf("want a clear error, got %v", err)
+	}
+}
+
+func configure(js string) sdk.ConfigureRequest {
+	return sdk.ConfigureRequest{Config: json.RawMessage(js)}
+}

@@ -1,0 +1,60 @@
+package sdk
+
+import (
+	"log/slog"
+	"os"
+	"strings"
+	"sync"
+)
+
+var (
+	loggerOnce sync.Once
+	logger     *slog.Logger
+)
+
+// Logger returns the plugin's logger. It writes JSON lines to stderr in the
+// shape go-plugin forwards into the host's log at the same level, tagged with
+// the plugin's name. Never log tokens, secrets or cookie values.
+func Logger() *slog.Logger {
+	loggerOnce.Do(func() {
+		logger = slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{
+			Level:       slog.LevelDebug,
+			ReplaceAttr: hclogAttrs,
+		}))
+	})
+	return logger
+}
+
+// hclogAttrs renames slog's built-in keys to the ones go-plugin parses.
+func hclogAttrs(groups []string, a slog.Attr) slog.Attr {
+	if len(groups) > 0 {
+		return a
+	}
+	switch a.Key {
+	case slog.TimeKey:
+		a.Key = "@timestamp"
+	case slog.MessageKey:
+		a.Key = "@message"
+	case slog.LevelKey:
+		a.Key = "@level"
+		if l, ok := a.Value.Any().(slog.Level); ok {
+			a.Value = slog.StringValue(strings.ToLower(levelName(l)))
+		}
+	}
+	return a
+}
+
+func levelName(l slog.Level) string {
+	switch {
+	case l < slog.LevelDebug:
+		return "trace"
+	case l < slog.LevelInfo:
+		return "debug"
+	case l < slog.LevelWarn:
+		return "info"
+	case l < slog.LevelError:
+		return "warn"
+	default:
+		return "error"
+	}
+}
