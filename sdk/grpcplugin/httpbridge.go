@@ -85,6 +85,8 @@ func fromProtoHeaders(dst http.Header, hs []*pluginv1.Header) {
 type Meta struct {
 	RequestID string
 	Scheme    string
+	// Plugin names the plugin in error messages.
+	Plugin string
 }
 
 // ServeHTTP carries r to the plugin and writes the plugin's answer to w.
@@ -119,7 +121,7 @@ func (c *Client) ServeHTTP(w http.ResponseWriter, r *http.Request, meta Meta) {
 	}
 	resp, err := c.rpc.ServeHTTP(r.Context(), req)
 	if err != nil {
-		writeCallError(w, r.Context(), err)
+		writeCallError(w, r.Context(), meta.Plugin, err)
 		return
 	}
 	fromProtoHeaders(w.Header(), resp.Headers)
@@ -136,20 +138,26 @@ func (c *Client) ServeHTTP(w http.ResponseWriter, r *http.Request, meta Meta) {
 // ErrUnavailable is the detail given when a plugin cannot be reached.
 var ErrUnavailable = errors.New("plugin unavailable")
 
-func writeCallError(w http.ResponseWriter, ctx context.Context, err error) {
+func writeCallError(w http.ResponseWriter, ctx context.Context, name string, err error) {
 	st, _ := status.FromError(err)
+	subject := "The plugin"
+	if name != "" {
+		subject = fmt.Sprintf("Plugin %q", name)
+	}
 	switch {
 	case ctx.Err() != nil:
 		// The client went away or the host's deadline passed.
-		WriteError(w, http.StatusGatewayTimeout, "The plugin did not answer in time.", ctx.Err().Error())
+		WriteError(w, http.StatusGatewayTimeout, subject+" did not answer in time.", ctx.Err().Error())
 	case st.Code() == codes.Unavailable || st.Code() == codes.Canceled:
-		WriteError(w, http.StatusServiceUnavailable, "The plugin is not available right now.", st.Message())
+		w.Header().Set("Retry-After", "1")
+		WriteError(w, http.StatusServiceUnavailable, subject+" is not available right now.",
+			"coderhost restarts crashed plugins automatically; retry shortly.")
 	case st.Code() == codes.DeadlineExceeded:
-		WriteError(w, http.StatusGatewayTimeout, "The plugin did not answer in time.", st.Message())
+		WriteError(w, http.StatusGatewayTimeout, subject+" did not answer in time.", st.Message())
 	case st.Code() == codes.ResourceExhausted:
-		WriteError(w, http.StatusBadGateway, "The plugin's response is too large.", st.Message())
+		WriteError(w, http.StatusBadGateway, subject+"'s response is too large.", st.Message())
 	default:
-		WriteError(w, http.StatusBadGateway, "The plugin failed to handle the request.", st.Message())
+		WriteError(w, http.StatusBadGateway, subject+" failed to handle the request.", st.Message())
 	}
 }
 
