@@ -107,7 +107,7 @@ func (d *decoder) root(body hcl.Body, cfg *Config) {
 		}
 		cfg.Listen = v
 	}
-	cfg.ExternalURL = d.url(a, "", "external_url", defaultExternalURL)
+	cfg.ExternalURL, _ = d.url(a, "", "external_url", defaultExternalURL)
 	cfg.LogLevel = d.oneOf(a, "", "log_level", logLevels, defaultLogLevel)
 	cfg.LogFormat = d.oneOf(a, "", "log_format", logFormats, defaultLogFormat)
 	cfg.PluginDir = d.resolve(defaultPluginDir)
@@ -173,14 +173,15 @@ func (d *decoder) single(blocks hcl.Blocks) *hcl.Block {
 func (d *decoder) coder(b *hcl.Block) Coder {
 	a := d.content(b.Body, coderSchema).Attributes
 	var c Coder
-	c.AccessURL = d.url(a, "coder", "access_url", "")
+	var access bool // set, even if invalid or its env() failed
+	c.AccessURL, access = d.url(a, "coder", "access_url", "")
 	demo, demoAttr := d.boolean(a, "demo")
 	c.Demo = demo
 	switch {
-	case c.AccessURL != "" && demo:
+	case access && demo:
 		d.errorf(demoAttr.Range, "Conflicting Coder settings",
 			"coder: access_url and demo = true are both set, but only one may be. %s", demoAndAccess)
-	case c.AccessURL == "" && !demo:
+	case !access && !demo && (a["demo"] == nil || demoAttr != nil):
 		d.errorf(b.DefRange, "Missing Coder deployment",
 			"coder: set access_url = \"https://coder.example.com\", or demo = true for the embedded demo deployment.")
 	}
@@ -197,11 +198,9 @@ func (d *decoder) coder(b *hcl.Block) Coder {
 
 func (d *decoder) backstage(b *hcl.Block) Backstage {
 	a := d.content(b.Body, backstageSchema).Attributes
-	bs := Backstage{
-		AppURL:          d.url(a, "backstage", "app_url", ""),
-		BackendURL:      d.url(a, "backstage", "backend_url", ""),
-		CatalogCacheTTL: d.duration(a, "backstage", "catalog_cache_ttl", defaultCatalogCacheTTL, 0),
-	}
+	bs := Backstage{CatalogCacheTTL: d.duration(a, "backstage", "catalog_cache_ttl", defaultCatalogCacheTTL, 0)}
+	bs.AppURL, _ = d.url(a, "backstage", "app_url", "")
+	bs.BackendURL, _ = d.url(a, "backstage", "backend_url", "")
 	bs.CatalogToken, _ = d.str(a, "catalog_token")
 	if globs, attr := d.strList(a, "catalog_files"); attr != nil {
 		for i, g := range globs {
@@ -395,7 +394,11 @@ func (d *decoder) eval(a hcl.Attributes, name string, ty cty.Type) (cty.Value, *
 	if err == nil && !conv.IsNull() && (ty.IsListType() || ty.IsMapType()) {
 		for it := conv.ElementIterator(); it.Next(); {
 			if k, v := it.Element(); v.IsNull() {
-				err = fmt.Errorf("element %s is null", k.GoString())
+				if k.Type() == cty.String {
+					err = fmt.Errorf("element %q must not be null", k.AsString())
+				} else {
+					err = fmt.Errorf("element %s must not be null", k.AsBigFloat().Text('f', -1))
+				}
 				break
 			}
 		}
@@ -457,16 +460,17 @@ func (d *decoder) strMap(a hcl.Attributes, name string) (map[string]string, *hcl
 }
 
 // url returns an absolute http(s) URL without trailing slashes, or def.
-func (d *decoder) url(a hcl.Attributes, scope, name, def string) string {
+// given reports whether the file set a value, valid or not.
+func (d *decoder) url(a hcl.Attributes, scope, name, def string) (u string, given bool) {
 	v, attr := d.str(a, name)
 	if v == "" {
-		return def
+		return def, a[name] != nil && attr == nil
 	}
 	if err := checkURL(v); err != nil {
 		d.errorf(attr.Expr.Range(), "Invalid URL", "%s%s = %q %v.", prefix(scope), name, v, err)
-		return def
+		return def, true
 	}
-	return strings.TrimRight(v, "/")
+	return strings.TrimRight(v, "/"), true
 }
 
 func (d *decoder) oneOf(a hcl.Attributes, scope, name string, allowed []string, def string) string {
@@ -495,7 +499,7 @@ func (d *decoder) duration(a hcl.Attributes, scope, name string, def, max time.D
 			"%s%s = %q is not a duration. Write a number with a unit, such as \"500ms\", \"10s\" or \"1m30s\".", prefix(scope), name, v)
 	case dur <= 0:
 		d.errorf(attr.Expr.Range(), "Invalid duration",
-			"%s%s = %q must be longer than zero, such as %q.", prefix(scope), name, v, def.String())
+			"%s%s = %q must be longer than zero, such as %q.", prefix(scope), name, v, shortDuration(def))
 	case max > 0 && dur > max:
 		d.errorf(attr.Expr.Range(), "Duration too long",
 			"%s%s = %q is longer than the limit of %s. Use a shorter timeout.", prefix(scope), name, v, max)
@@ -578,6 +582,18 @@ func (d *decoder) mustBeFile(attr *hcl.Attribute, what, given, resolved string) 
 func within(dir, path string) bool {
 	rel, err := filepath.Rel(dir, path)
 	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) && !filepath.IsAbs(rel)
+}
+
+// shortDuration writes "1m" rather than time.Duration's "1m0s".
+func shortDuration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = s[:len(s)-2]
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = s[:len(s)-2]
+	}
+	return s
 }
 
 func prefix(scope string) string {

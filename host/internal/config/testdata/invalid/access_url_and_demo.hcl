@@ -1,0 +1,4 @@
+coder {
+  access_url = "https://coder.example.com"
+  demo       = true
+}

@@ -1,0 +1,4 @@
+coder {
+  demo      = false
+  demo_seed = "seed.yaml"
+}

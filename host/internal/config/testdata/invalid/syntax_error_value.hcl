@@ -1,0 +1,5 @@
+listen = 
+
+coder {
+  demo = true
+}

@@ -1,0 +1,10 @@
+codr {
+  demo = true
+}
+
+coder {
+  demo = true
+}
+
+proxies {
+}

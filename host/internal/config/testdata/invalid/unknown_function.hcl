@@ -1,0 +1,7 @@
+coder {
+  access_url = file("url.txt")
+}
+
+backstage {
+  catalog_token = var.token
+}

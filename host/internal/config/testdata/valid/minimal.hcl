@@ -1,0 +1,3 @@
+coder {
+  demo = true
+}

@@ -1,0 +1,4 @@
+// Test fixture: the config loader only checks that this file exists.
+export function signin(profile) {
+  return { entityRef: `user:default/${profile.username}` };
+}
