@@ -167,18 +167,19 @@ func (b *QueryBuilder) LastUsedBefore(t time.Time) *QueryBuilder {
 }
 
 // checkParamName applies the rules for a build parameter name.
-func checkParamName(name string) *QueryError {
+// label is the refused term as the caller wrote it (name, or name=value).
+func checkParamName(name, label string) *QueryError {
 	if err := checkValue("param", name); err != nil {
-		err.Reason = "parameter name: " + err.Reason
+		err.Value, err.Reason = label, "parameter name: "+err.Reason
 		return err
 	}
 	switch {
 	case strings.ContainsRune(name, ','):
-		return &QueryError{Key: "param", Value: name, Reason: "parameter name contains ',', and Coder splits param terms on commas"}
+		return &QueryError{Key: "param", Value: label, Reason: "parameter name contains ',', and Coder splits param terms on commas"}
 	case strings.ContainsRune(name, '='):
-		return &QueryError{Key: "param", Value: name, Reason: "parameter name contains '=', which Coder reads as the start of the value"}
+		return &QueryError{Key: "param", Value: label, Reason: "parameter name contains '=', which Coder reads as the start of the value"}
 	case strings.TrimFunc(name, unicode.IsSpace) != name:
-		return &QueryError{Key: "param", Value: name, Reason: "parameter name starts or ends with white space, which Coder trims"}
+		return &QueryError{Key: "param", Value: label, Reason: "parameter name starts or ends with white space, which Coder trims"}
 	}
 	return nil
 }
@@ -202,7 +203,11 @@ func checkParamValue(name, value string) *QueryError {
 }
 
 func (b *QueryBuilder) addValueItems(solo bool, name string, values []string) *QueryBuilder {
-	if err := checkParamName(name); err != nil {
+	label := name
+	if len(values) > 0 {
+		label = name + "=" + values[0]
+	}
+	if err := checkParamName(name, label); err != nil {
 		b.errs = append(b.errs, err)
 		return b
 	}
@@ -252,7 +257,7 @@ func (b *QueryBuilder) ParamAny(name string, values ...string) *QueryBuilder {
 func (b *QueryBuilder) addNameItems(solo bool, names []string) *QueryBuilder {
 	var items []string
 	for _, n := range names {
-		if err := checkParamName(n); err != nil {
+		if err := checkParamName(n, n); err != nil {
 			b.errs = append(b.errs, err)
 			return b
 		}
