@@ -44,7 +44,8 @@
 //   - Host is always the upstream's host (Backstage's changeOrigin: true). The
 //     upstream is the only host ever contacted. The request's Host header, the
 //     authority of an absolute request URI, and X-Forwarded-Host are ignored.
-//     Redirects are passed back to the caller, never followed.
+//     Redirects are passed back to the caller, never followed (and their
+//     Location is dropped, as in Backstage, unless it is allowed).
 //   - Bodies: request bodies are streamed. A body over MaxBodyBytes gets a
 //     JSON 413. When the Content-Length declares an oversized body, the
 //     upstream is never contacted. When a chunked body turns out to be too

@@ -534,6 +534,12 @@ func TestNoSteering(t *testing.T) {
 			if res.StatusCode >= 500 {
 				t.Errorf("status %d %s", res.StatusCode, body)
 			}
+			if strings.Contains(req, "/redirect") {
+				// Passed back, not followed; Location is dropped like Backstage does.
+				if res.StatusCode != http.StatusTemporaryRedirect || res.Header.Get("Location") != "" {
+					t.Errorf("redirect answered %d with Location %q, want 307 without Location", res.StatusCode, res.Header.Get("Location"))
+				}
+			}
 		})
 	}
 	evil.wantNone(t)
