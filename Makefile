@@ -1,0 +1,50 @@
+# coderhost build, run, test and benchmarks.
+GO        ?= go
+VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS   := -s -w -X github.com/coderhost/coderhost/host/internal/cli.Version=$(VERSION)
+PLUGINS   := $(wildcard plugins/*/main.go) $(wildcard examples/plugins/*/main.go)
+TESTFLAGS ?= -race -count=1 -timeout 10m
+
+# Pinned protobuf generators; protoc itself comes from Debian's protobuf-compiler.
+PROTOC_GEN_GO      := google.golang.org/protobuf/cmd/protoc-gen-go@v1.36.12
+PROTOC_GEN_GO_GRPC := google.golang.org/grpc/cmd/protoc-gen-go-grpc@v1.5.1
+
+.PHONY: all build run test bench proto vet fmt clean
+
+all: build
+
+build:
+	@mkdir -p bin/plugins
+	$(GO) build -ldflags "$(LDFLAGS)" -o bin/coderhost ./host
+	@for main in $(PLUGINS); do \
+		dir=$$(dirname $$main); id=$$(basename $$dir); \
+		echo "$(GO) build -o bin/plugins/coderhost-plugin-$$id ./$$dir"; \
+		$(GO) build -ldflags "-s -w" -o bin/plugins/coderhost-plugin-$$id ./$$dir || exit 1; \
+	done
+
+run: build
+	./bin/coderhost run -config config.hcl
+
+test: build
+	$(GO) vet ./...
+	$(GO) test $(TESTFLAGS) ./...
+
+bench: build
+	$(GO) test -run '^$$' -bench 'Ratio' -benchtime 1x -count 1 ./...
+
+proto:
+	GOBIN=$(CURDIR)/bin/tools $(GO) install $(PROTOC_GEN_GO)
+	GOBIN=$(CURDIR)/bin/tools $(GO) install $(PROTOC_GEN_GO_GRPC)
+	PATH=$(CURDIR)/bin/tools:$$PATH protoc -I sdk/proto \
+		--go_out=sdk/proto --go_opt=paths=source_relative \
+		--go-grpc_out=sdk/proto --go-grpc_opt=paths=source_relative \
+		pluginv1/plugin.proto
+
+vet:
+	$(GO) vet ./...
+
+fmt:
+	gofmt -w $$(git ls-files '*.go' | grep -v '\.pb\.go$$')
+
+clean:
+	rm -rf bin

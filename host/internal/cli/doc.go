@@ -1,0 +1,3 @@
+// Package cli implements the coderhost command line: run, validate, version,
+// script test and demo-coder.
+package cli

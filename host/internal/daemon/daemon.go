@@ -1,0 +1,512 @@
+package daemon
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/signal"
+	"reflect"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/coderhost/coderhost/host/internal/catalog"
+	"github.com/coderhost/coderhost/host/internal/config"
+	"github.com/coderhost/coderhost/host/internal/pluginhost"
+	"github.com/coderhost/coderhost/host/internal/proxy"
+	"github.com/coderhost/coderhost/host/internal/scripting"
+	"github.com/coderhost/coderhost/host/internal/server"
+	"github.com/coderhost/coderhost/sdk"
+	"github.com/coderhost/coderhost/sdk/codertest"
+	"github.com/coderhost/coderhost/sdk/grpcplugin"
+	"github.com/coderhost/coderhost/sdk/proto/pluginv1"
+)
+
+// Options configure a Daemon.
+type Options struct {
+	// ConfigPath is the HCL file to load (and reload on SIGHUP).
+	ConfigPath string
+	// Listen overrides the file's listen address when set.
+	Listen  string
+	Version string
+	// Logger receives the host log; nil builds one from the file's
+	// log_level and log_format on stderr.
+	Logger *slog.Logger
+	// Stdout receives the startup banner (listen address, demo
+	// credentials).
+	Stdout io.Writer
+	// Env looks up env() values; nil means the process environment.
+	Env func(string) (string, bool)
+}
+
+// Daemon is a running coderhost.
+type Daemon struct {
+	opts   Options
+	log    *slog.Logger
+	reg    *prometheus.Registry
+	engine *scripting.Engine
+
+	state atomic.Pointer[state]
+
+	reloadMu sync.Mutex
+	srv      *http.Server
+	addr     net.Addr
+	draining atomic.Bool
+}
+
+// state is everything one configuration produced.
+type state struct {
+	cfg      *config.Config
+	catalog  catalog.Catalog
+	proxy    http.Handler
+	coderURL string
+	demo     *codertest.Server
+	plugins  map[string]*pluginhost.Plugin
+	order    []string
+}
+
+func (d *Daemon) current() *state { return d.state.Load() }
+
+func (d *Daemon) loadConfig() (*config.Config, error) {
+	var opts []config.Option
+	if d.opts.Env != nil {
+		opts = append(opts, config.WithEnv(d.opts.Env))
+	}
+	return config.Load(d.opts.ConfigPath, opts...)
+}
+
+// New loads the configuration and starts everything it describes except the
+// HTTP listener. Nothing is left running when it fails.
+func New(ctx context.Context, opts Options) (*Daemon, error) {
+	if opts.Stdout == nil {
+		opts.Stdout = io.Discard
+	}
+	d := &Daemon{opts: opts, reg: prometheus.NewRegistry()}
+	cfg, err := d.loadConfig()
+	if err != nil {
+		return nil, err
+	}
+	d.log = opts.Logger
+	if d.log == nil {
+		d.log = NewLogger(os.Stderr, cfg.LogLevel, cfg.LogFormat)
+	}
+	d.engine = scripting.NewEngine(scripting.Options{Logger: d.log, Catalog: catalogView{d}})
+	st, err := d.build(ctx, cfg, nil)
+	if err != nil {
+		return nil, err
+	}
+	d.state.Store(st)
+	d.commit(st, nil)
+	return d, nil
+}
+
+// NewLogger builds the host logger for a log level and format.
+func NewLogger(w io.Writer, level, format string) *slog.Logger {
+	var l slog.Level
+	_ = l.UnmarshalText([]byte(level))
+	o := &slog.HandlerOptions{Level: l}
+	if format == "json" {
+		return slog.New(slog.NewJSONHandler(w, o))
+	}
+	return slog.New(slog.NewTextHandler(w, o))
+}
+
+// catalogView lets the long-lived script engine use whichever catalog the
+// current configuration has.
+type catalogView struct{ d *Daemon }
+
+func (c catalogView) GetEntity(ctx context.Context, ref string) (catalog.Entity, error) {
+	st := c.d.current()
+	if st == nil || st.catalog == nil {
+		return nil, fmt.Errorf("no catalog is configured (set backstage.backend_url or backstage.catalog_files): %w", catalog.ErrNotFound)
+	}
+	return st.catalog.GetEntity(ctx, ref)
+}
+
+func (c catalogView) FindUsers(ctx context.Context, q catalog.UserQuery) ([]catalog.Entity, error) {
+	st := c.d.current()
+	if st == nil || st.catalog == nil {
+		return nil, nil
+	}
+	return st.catalog.FindUsers(ctx, q)
+}
+
+func scriptSpecs(cfg *config.Config) []scripting.Script {
+	out := make([]scripting.Script, 0, len(cfg.Scripts))
+	for _, s := range cfg.Scripts {
+		out = append(out, scripting.Script{Name: s.Name, File: s.File, Hook: s.Hook, Timeout: s.Timeout})
+	}
+	return out
+}
+
+func pluginSpec(cfg *config.Config, p config.Plugin) pluginhost.Spec {
+	return pluginhost.Spec{
+		ID: p.ID, Path: p.Path, PluginDir: cfg.PluginDir, SHA256: p.SHA256,
+		PassEnv: p.PassEnv, Env: p.Env, StartTimeout: p.StartTimeout,
+		HealthInterval: p.HealthInterval, MaxBodyBytes: p.MaxBodyBytes,
+	}
+}
+
+// build turns cfg into a state, reusing what prev already runs when it is
+// unchanged. On error everything it started is stopped again.
+func (d *Daemon) build(ctx context.Context, cfg *config.Config, prev *state) (st *state, err error) {
+	st = &state{cfg: cfg, plugins: map[string]*pluginhost.Plugin{}}
+	var launched []*pluginhost.Plugin
+	defer func() {
+		if err == nil {
+			return
+		}
+		for _, p := range launched {
+			p.Stop()
+		}
+		if st.demo != nil && (prev == nil || st.demo != prev.demo) {
+			_ = st.demo.Close()
+		}
+	}()
+
+	if err := d.engine.Check(scriptSpecs(cfg)); err != nil {
+		return nil, err
+	}
+
+	switch {
+	case cfg.Backstage.BackendURL != "":
+		st.catalog = catalog.NewClient(cfg.Backstage.BackendURL, cfg.Backstage.CatalogToken,
+			catalog.WithCacheTTL(cfg.Backstage.CatalogCacheTTL, min(cfg.Backstage.CatalogCacheTTL, 10*time.Second)))
+	case len(cfg.Backstage.CatalogFiles) > 0:
+		files, err := catalog.LoadFiles(cfg.Backstage.CatalogFiles)
+		if err != nil {
+			return nil, fmt.Errorf("%s: backstage.catalog_files: %w", cfg.Path, err)
+		}
+		st.catalog = files
+	}
+
+	if cfg.Coder.Demo {
+		if prev != nil && prev.demo != nil && prev.cfg.Coder == cfg.Coder {
+			st.demo = prev.demo
+		} else {
+			seed := codertest.DemoSeed()
+			if cfg.Coder.DemoSeed != "" {
+				if seed, err = codertest.LoadSeed(cfg.Coder.DemoSeed); err != nil {
+					return nil, fmt.Errorf("%s: coder.demo_seed: %w", cfg.Path, err)
+				}
+			}
+			st.demo, err = codertest.Start("127.0.0.1:0", codertest.WithSeed(seed), codertest.WithLogger(d.log.With("component", "demo-coder")))
+			if err != nil {
+				return nil, fmt.Errorf("start the embedded demo Coder: %w", err)
+			}
+		}
+		st.coderURL = st.demo.URL()
+	} else {
+		st.coderURL = cfg.Coder.AccessURL
+	}
+	upstream, err := url.Parse(st.coderURL)
+	if err != nil {
+		return nil, fmt.Errorf("coder access URL %q: %w", st.coderURL, err)
+	}
+	px, err := proxy.New(proxy.Options{
+		Upstream:             upstream,
+		AllowedMethods:       cfg.Proxy.AllowedMethods,
+		AllowedHeaders:       cfg.Proxy.AllowedHeaders,
+		Headers:              cfg.Proxy.Headers,
+		ForwardCookies:       cfg.Proxy.ForwardCookies,
+		ForwardAuthorization: cfg.Proxy.ForwardAuthorization,
+		Timeout:              cfg.Proxy.Timeout,
+		MaxBodyBytes:         cfg.Proxy.MaxBodyBytes,
+		Logger:               d.log.With("component", "proxy"),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("%s: proxy: %w", cfg.Path, err)
+	}
+	st.proxy = px
+
+	popts := pluginhost.Options{Logger: d.log, Redact: cfg.SensitiveValues()}
+	for _, pc := range cfg.Plugins {
+		spec := pluginSpec(cfg, pc)
+		if prev != nil {
+			if old, ok := prev.plugins[pc.ID]; ok && reflect.DeepEqual(old.Spec(), withDefaults(spec, old.Spec())) {
+				st.plugins[pc.ID] = old
+				st.order = append(st.order, pc.ID)
+				continue
+			}
+		}
+		p, err := pluginhost.Launch(ctx, spec, popts)
+		if err != nil {
+			return nil, err
+		}
+		launched = append(launched, p)
+		st.plugins[pc.ID] = p
+		st.order = append(st.order, pc.ID)
+	}
+
+	// Check every config block against its plugin's schema before any
+	// plugin is configured, so all mistakes are reported at once.
+	configs := map[string][]byte{}
+	var diags []error
+	for _, pc := range cfg.Plugins {
+		schema := sdk.SchemaFromProto(st.plugins[pc.ID].Describe().ConfigSchema)
+		js, err := cfg.DecodePluginConfig(pc, schema)
+		if err != nil {
+			diags = append(diags, err)
+			continue
+		}
+		configs[pc.ID] = js
+	}
+	if len(diags) > 0 {
+		return nil, errors.Join(diags...)
+	}
+	for _, id := range st.order {
+		info := &pluginv1.HostInfo{
+			ExternalUrl:         cfg.ExternalURL,
+			CoderUrl:            st.coderURL,
+			BackstageAppUrl:     cfg.Backstage.AppURL,
+			BackstageBackendUrl: cfg.Backstage.BackendURL,
+			HostVersion:         d.opts.Version,
+			MountPath:           "/api/" + id + "/",
+		}
+		js := configs[id]
+		svc := grpcplugin.NewHostServer(hostServices{d})
+		fn := func(ctx context.Context, c *grpcplugin.Client) error { return c.Configure(ctx, js, info, svc) }
+		if err := st.plugins[id].Configure(ctx, fn); err != nil {
+			return nil, err
+		}
+	}
+	return st, nil
+}
+
+// withDefaults fills the zero fields of spec the way Launch did for prev, so
+// an unchanged block compares equal to the running plugin's spec.
+func withDefaults(spec, prev pluginhost.Spec) pluginhost.Spec {
+	if spec.StartTimeout == 0 {
+		spec.StartTimeout = prev.StartTimeout
+	}
+	if spec.HealthInterval == 0 {
+		spec.HealthInterval = prev.HealthInterval
+	}
+	if spec.MaxBodyBytes == 0 {
+		spec.MaxBodyBytes = prev.MaxBodyBytes
+	}
+	return spec
+}
+
+// commit makes st live: scripts swap in, new plugins get supervised and
+// plugins prev ran that st does not are stopped.
+func (d *Daemon) commit(st, prev *state) {
+	if err := d.engine.Load(scriptSpecs(st.cfg)); err != nil {
+		d.log.Error("scripts failed to load; the previous versions keep running", "error", err)
+	}
+	for _, id := range st.order {
+		p := st.plugins[id]
+		if prev == nil || prev.plugins[id] != p {
+			go p.Supervise()
+		}
+	}
+	if prev == nil {
+		return
+	}
+	for id, p := range prev.plugins {
+		if st.plugins[id] != p {
+			p.Stop()
+		}
+	}
+	if prev.demo != nil && prev.demo != st.demo {
+		_ = prev.demo.Close()
+	}
+	if c, ok := prev.proxy.(interface{ CloseIdleConnections() }); ok && prev.proxy != st.proxy {
+		c.CloseIdleConnections()
+	}
+}
+
+// Reload re-reads the configuration file and swaps it in only if all of it
+// is valid and every plugin accepted its new configuration. On error the
+// running configuration stays in place.
+func (d *Daemon) Reload(ctx context.Context) error {
+	d.reloadMu.Lock()
+	defer d.reloadMu.Unlock()
+	prev := d.current()
+	cfg, err := d.loadConfig()
+	if err != nil {
+		return err
+	}
+	if d.opts.Listen == "" && cfg.Listen != prev.cfg.Listen {
+		d.log.Warn("listen address changes take effect on restart", "running", prev.cfg.Listen, "configured", cfg.Listen)
+	}
+	st, err := d.build(ctx, cfg, prev)
+	if err != nil {
+		return err
+	}
+	d.state.Store(st)
+	d.commit(st, prev)
+	d.log.Info("configuration reloaded", "plugins", len(st.order), "scripts", len(cfg.Scripts))
+	return nil
+}
+
+// Handler is the host's HTTP handler.
+func (d *Daemon) Handler() http.Handler {
+	return server.New(backend{d}, server.Options{
+		Logger: d.log, Registry: d.reg, Version: d.opts.Version, ProxyPrefixes: proxy.Prefixes,
+	})
+}
+
+// Listen binds the configured address (or the override).
+func (d *Daemon) Listen() (net.Listener, error) {
+	addr := d.opts.Listen
+	if addr == "" {
+		addr = d.current().cfg.Listen
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("listen on %s: %w (is another coderhost running? pick another address with -listen)", addr, err)
+	}
+	d.addr = ln.Addr()
+	return ln, nil
+}
+
+// Run serves on ln until ctx ends or SIGINT/SIGTERM arrives, reloading on
+// SIGHUP, then shuts down gracefully.
+func (d *Daemon) Run(ctx context.Context, ln net.Listener) error {
+	cfg := d.current().cfg
+	d.srv = &http.Server{
+		Handler:           d.Handler(),
+		ReadHeaderTimeout: cfg.ReadHeaderTimeout,
+		WriteTimeout:      cfg.WriteTimeout,
+		IdleTimeout:       cfg.IdleTimeout,
+		ErrorLog:          slog.NewLogLogger(d.log.Handler(), slog.LevelWarn),
+	}
+	d.banner()
+
+	sigs := make(chan os.Signal, 4)
+	signal.Notify(sigs, syscall.SIGHUP, syscall.SIGINT, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+
+	watchCtx, stopWatch := context.WithCancel(ctx)
+	defer stopWatch()
+	go d.engine.Watch(watchCtx, 2*time.Second)
+
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- d.srv.Serve(ln) }()
+
+	for {
+		select {
+		case err := <-serveErr:
+			d.stopAll()
+			return fmt.Errorf("http server: %w", err)
+		case <-ctx.Done():
+			return d.Shutdown()
+		case sig := <-sigs:
+			if sig == syscall.SIGHUP {
+				d.log.Info("SIGHUP: reloading configuration", "file", d.opts.ConfigPath)
+				if err := d.Reload(ctx); err != nil {
+					d.log.Error("reload failed; the previous configuration keeps running\n" + err.Error())
+				}
+				continue
+			}
+			d.log.Info("shutting down", "signal", sig.String())
+			go func() {
+				<-sigs
+				d.log.Warn("second signal: stopping plugins now")
+				d.stopAll()
+				os.Exit(1)
+			}()
+			return d.Shutdown()
+		}
+	}
+}
+
+// Shutdown stops accepting, drains in-flight requests (up to
+// shutdown_timeout), then stops every plugin and the demo deployment.
+func (d *Daemon) Shutdown() error {
+	d.draining.Store(true)
+	var err error
+	if d.srv != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), d.current().cfg.ShutdownTimeout)
+		err = d.srv.Shutdown(ctx)
+		cancel()
+		if err != nil {
+			d.log.Warn("requests still running at the shutdown deadline were cut off", "error", err)
+			_ = d.srv.Close()
+		}
+	}
+	d.stopAll()
+	d.log.Info("stopped")
+	return nil
+}
+
+func (d *Daemon) stopAll() {
+	st := d.current()
+	if st == nil {
+		return
+	}
+	var wg sync.WaitGroup
+	for _, p := range st.plugins {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			p.Stop()
+		}()
+	}
+	wg.Wait()
+	if st.demo != nil {
+		_ = st.demo.Close()
+	}
+}
+
+func (d *Daemon) banner() {
+	st := d.current()
+	out := d.opts.Stdout
+	fmt.Fprintf(out, "coderhost %s listening on http://%s\n", d.opts.Version, d.addr)
+	if st.demo != nil {
+		fmt.Fprintf(out, "demo coder: %s\n", st.demo.URL())
+		fmt.Fprintf(out, "demo session token: %s\n", st.demo.Token("demo"))
+		if id, secret, ok := st.demo.OAuth2App("backstage"); ok {
+			fmt.Fprintf(out, "demo oauth client id: %s\n", id)
+			fmt.Fprintf(out, "demo oauth client secret: %s\n", secret)
+		}
+	}
+	d.log.Info("coderhost started", "version", d.opts.Version, "listen", d.addr.String(),
+		"coder", st.coderURL, "plugins", len(st.order), "scripts", len(st.cfg.Scripts))
+}
+
+// backend exposes the current state to the HTTP server.
+type backend struct{ d *Daemon }
+
+func (b backend) Plugin(id string) (server.PluginRoute, bool) {
+	p, ok := b.d.current().plugins[id]
+	if !ok {
+		return nil, false
+	}
+	return p, true
+}
+
+func (b backend) Plugins() []server.PluginRoute {
+	st := b.d.current()
+	out := make([]server.PluginRoute, 0, len(st.order))
+	for _, id := range st.order {
+		out = append(out, st.plugins[id])
+	}
+	return out
+}
+
+func (b backend) Proxy() http.Handler { return b.d.current().proxy }
+
+func (b backend) NotReady() []string {
+	var reasons []string
+	if b.d.draining.Load() {
+		reasons = append(reasons, "shutting down")
+	}
+	for _, p := range b.Plugins() {
+		if !p.Ready() {
+			st := p.Status()
+			reasons = append(reasons, fmt.Sprintf("plugin %q is %s", st.ID, st.State))
+		}
+	}
+	return reasons
+}

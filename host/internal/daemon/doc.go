@@ -1,0 +1,7 @@
+// Package daemon assembles a running coderhost from a configuration: the
+// catalog client, the script engine, the Coder deployment (real or the
+// embedded demo), the pass-through proxy and the plugins, behind the HTTP
+// server. It owns the process lifecycle: SIGHUP reloads (validate, then
+// swap; a bad file keeps the old configuration running) and SIGINT/SIGTERM
+// shut down gracefully (stop accepting, drain, stop plugins).
+package daemon

@@ -1,0 +1,102 @@
+package server
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/gorilla/mux"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+)
+
+type metrics struct {
+	requests *prometheus.CounterVec
+	latency  *prometheus.HistogramVec
+	backend  Backend
+}
+
+func newMetrics(reg *prometheus.Registry, b Backend) *metrics {
+	m := &metrics{
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "coderhost_http_requests_total",
+			Help: "HTTP requests served, by route and status code.",
+		}, []string{"route", "method", "code"}),
+		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "coderhost_http_request_duration_seconds",
+			Help:    "Time to serve HTTP requests, by route.",
+			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
+		}, []string{"route"}),
+		backend: b,
+	}
+	reg.MustRegister(m.requests, m.latency, &pluginCollector{b: b},
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return m
+}
+
+// route names the matched route with bounded cardinality: plugin routes are
+// labelled with the plugin id only when such a plugin is configured.
+func (m *metrics) route(r *http.Request) string {
+	cur := mux.CurrentRoute(r)
+	if cur == nil {
+		return "unmatched"
+	}
+	name := cur.GetName()
+	if name == "plugin" {
+		id := mux.Vars(r)["plugin"]
+		if _, ok := m.backend.Plugin(id); ok {
+			return "plugin:" + id
+		}
+		return "plugin:unknown"
+	}
+	return name
+}
+
+var knownMethods = map[string]bool{"GET": true, "HEAD": true, "POST": true, "PUT": true, "PATCH": true, "DELETE": true, "OPTIONS": true}
+
+// middleware runs inside the router, so the matched route is known.
+func (m *metrics) middleware(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		route := m.route(r)
+		sw := wrap(w)
+		next.ServeHTTP(sw, r)
+		status := sw.status
+		if status == 0 {
+			status = http.StatusOK
+		}
+		method := r.Method
+		if !knownMethods[method] {
+			method = "other"
+		}
+		m.requests.WithLabelValues(route, method, strconv.Itoa(status)).Inc()
+		m.latency.WithLabelValues(route).Observe(time.Since(start).Seconds())
+	})
+}
+
+// pluginCollector reports plugin restarts and liveness from their status.
+type pluginCollector struct{ b Backend }
+
+var (
+	restartsDesc = prometheus.NewDesc("coderhost_plugin_restarts_total",
+		"Times a plugin process was restarted after it died or failed health checks.", []string{"plugin"}, nil)
+	upDesc = prometheus.NewDesc("coderhost_plugin_up",
+		"1 when the plugin is running and healthy.", []string{"plugin"}, nil)
+)
+
+func (c *pluginCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- restartsDesc
+	ch <- upDesc
+}
+
+func (c *pluginCollector) Collect(ch chan<- prometheus.Metric) {
+	for _, p := range c.b.Plugins() {
+		st := p.Status()
+		ch <- prometheus.MustNewConstMetric(restartsDesc, prometheus.CounterValue, float64(st.Restarts), st.ID)
+		up := 0.0
+		if p.Ready() {
+			up = 1
+		}
+		ch <- prometheus.MustNewConstMetric(upDesc, prometheus.GaugeValue, up, st.ID)
+	}
+}
