@@ -24,16 +24,21 @@ func newDiagnostics(diags hcl.Diagnostics, files map[string]*hcl.File) *Diagnost
 	for i, d := range diags {
 		out[i] = clarify(d)
 	}
-	// Source order reads best; HCL reports some errors in map order.
+	// Source order reads best, and HCL reports some errors in map order, so
+	// ties are broken by text to keep the output stable.
 	sort.SliceStable(out, func(i, j int) bool {
 		a, b := out[i].Subject, out[j].Subject
 		switch {
-		case a == nil || b == nil:
-			return a == nil && b != nil
-		case a.Filename != b.Filename:
+		case (a == nil) != (b == nil):
+			return a == nil
+		case a != nil && a.Filename != b.Filename:
 			return a.Filename < b.Filename
-		default:
+		case a != nil && a.Start.Byte != b.Start.Byte:
 			return a.Start.Byte < b.Start.Byte
+		case out[i].Summary != out[j].Summary:
+			return out[i].Summary < out[j].Summary
+		default:
+			return out[i].Detail < out[j].Detail
 		}
 	})
 	return &Diagnostics{diags: out, files: files}

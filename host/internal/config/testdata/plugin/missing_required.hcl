@@ -1,0 +1,10 @@
+coder {
+  demo = true
+}
+
+plugin "demo" {
+  path = "bin/plugins/demo"
+  config {
+    scopes = []
+  }
+}

@@ -1,0 +1,7 @@
+coder {
+  demo = true
+}
+
+plugin "demo" {
+  path = "bin/plugins/demo"
+}
