@@ -1,0 +1,457 @@
+package e2e
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+var (
+	repoRoot  string
+	binDir    string
+	pluginDir string
+	coderhost string
+)
+
+func TestMain(m *testing.M) {
+	_, file, _, _ := runtime.Caller(0)
+	repoRoot = filepath.Clean(filepath.Join(filepath.Dir(file), "..", ".."))
+	dir, err := os.MkdirTemp("", "coderhost-e2e-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	binDir = dir
+	pluginDir = filepath.Join(dir, "plugins")
+	coderhost = filepath.Join(dir, "coderhost")
+	builds := [][]string{
+		{"-o", coderhost, "./host"},
+		{"-o", filepath.Join(pluginDir, "coderhost-plugin-hello"), "./examples/plugins/hello"},
+	}
+	for _, b := range builds {
+		cmd := exec.Command("go", append([]string{"build"}, b...)...)
+		cmd.Dir = repoRoot
+		cmd.Stderr = os.Stderr
+		if err := cmd.Run(); err != nil {
+			fmt.Fprintln(os.Stderr, "build:", b, err)
+			os.Exit(1)
+		}
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+func freePort(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// daemon is a running coderhost process.
+type daemon struct {
+	t      *testing.T
+	cmd    *exec.Cmd
+	addr   string
+	mu     sync.Mutex
+	stdout strings.Builder
+	stderr strings.Builder
+	lines  chan string
+	exited chan struct{}
+	err    error
+}
+
+func writeConfig(t *testing.T, body string) string {
+	t.Helper()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "config.hcl")
+	if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func baseConfig(greeting string) string {
+	return fmt.Sprintf(`
+plugin_dir = %q
+coder { demo = true }
+backstage { catalog_files = [%q] }
+script "username" {
+  file = %q
+  hook = "signin"
+}
+plugin "hello" {
+  path = %q
+  config { greeting = %q }
+}
+`, pluginDir, filepath.Join(repoRoot, "examples/catalog/*.yaml"),
+		filepath.Join(repoRoot, "scripts/signin/username.js"),
+		filepath.Join(pluginDir, "coderhost-plugin-hello"), greeting)
+}
+
+func start(t *testing.T, configPath string) *daemon {
+	t.Helper()
+	d := &daemon{t: t, addr: freePort(t), lines: make(chan string, 100), exited: make(chan struct{})}
+	d.cmd = exec.Command(coderhost, "run", "-config", configPath, "-listen", d.addr)
+	stdout, _ := d.cmd.StdoutPipe()
+	stderr, _ := d.cmd.StderrPipe()
+	if err := d.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var readers sync.WaitGroup
+	readers.Add(2)
+	go func() {
+		defer readers.Done()
+		s := bufio.NewScanner(stdout)
+		for s.Scan() {
+			d.mu.Lock()
+			d.stdout.WriteString(s.Text() + "\n")
+			d.mu.Unlock()
+			select {
+			case d.lines <- s.Text():
+			default:
+			}
+		}
+	}()
+	go func() {
+		defer readers.Done()
+		b := make([]byte, 4096)
+		for {
+			n, err := stderr.Read(b)
+			d.mu.Lock()
+			d.stderr.Write(b[:n])
+			d.mu.Unlock()
+			if err != nil {
+				return
+			}
+		}
+	}()
+	go func() {
+		readers.Wait()
+		d.err = d.cmd.Wait()
+		close(d.exited)
+	}()
+	t.Cleanup(func() {
+		select {
+		case <-d.exited:
+		default:
+			_ = d.cmd.Process.Signal(syscall.SIGTERM)
+			select {
+			case <-d.exited:
+			case <-time.After(15 * time.Second):
+				_ = d.cmd.Process.Kill()
+				<-d.exited
+			}
+		}
+		if t.Failed() {
+			t.Logf("coderhost stdout:\n%s\ncoderhost stderr:\n%s", d.output(), d.logs())
+		}
+	})
+	d.waitReady()
+	return d
+}
+
+func (d *daemon) output() string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.stdout.String()
+}
+
+func (d *daemon) logs() string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.stderr.String()
+}
+
+func (d *daemon) url(path string) string { return "http://" + d.addr + path }
+
+func (d *daemon) waitReady() {
+	d.t.Helper()
+	eventually(d.t, "coderhost to become ready", func() bool {
+		select {
+		case <-d.exited:
+			d.t.Fatalf("coderhost exited early: %v\n%s", d.err, d.logs())
+		default:
+		}
+		resp, err := http.Get(d.url("/readyz"))
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == 200
+	})
+}
+
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(25 * time.Millisecond)
+	}
+}
+
+func getJSON(t *testing.T, url string, header http.Header, v any) int {
+	t.Helper()
+	req, _ := http.NewRequest("GET", url, nil)
+	for k, vs := range header {
+		req.Header[k] = vs
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if v != nil {
+		if err := json.Unmarshal(b, v); err != nil {
+			t.Fatalf("GET %s: %d %q: %v", url, resp.StatusCode, b, err)
+		}
+	}
+	return resp.StatusCode
+}
+
+type pluginStatus struct {
+	ID           string   `json:"id"`
+	Version      string   `json:"version"`
+	State        string   `json:"state"`
+	Restarts     int      `json:"restarts"`
+	PID          int      `json:"pid"`
+	Capabilities []string `json:"capabilities"`
+}
+
+func (d *daemon) plugin(id string) pluginStatus {
+	var body struct {
+		Plugins []pluginStatus `json:"plugins"`
+	}
+	getJSON(d.t, d.url("/api/plugins"), nil, &body)
+	for _, p := range body.Plugins {
+		if p.ID == id {
+			return p
+		}
+	}
+	d.t.Fatalf("plugin %q not listed", id)
+	return pluginStatus{}
+}
+
+func (d *daemon) greet() (int, string) {
+	var body map[string]string
+	code := getJSON(d.t, d.url("/api/hello/greet?name=Ada"), nil, &body)
+	return code, body["message"]
+}
+
+func alive(pid int) bool {
+	err := syscall.Kill(pid, 0)
+	return err == nil || errors.Is(err, syscall.EPERM)
+}
+
+func TestPluginRouteHostServiceAndPluginList(t *testing.T) {
+	d := start(t, writeConfig(t, baseConfig("Hello")))
+
+	if code, msg := d.greet(); code != 200 || msg != "Hello, Ada!" {
+		t.Fatalf("greet: %d %q", code, msg)
+	}
+	p := d.plugin("hello")
+	if p.State != "running" || p.PID == 0 || p.Restarts != 0 || len(p.Capabilities) == 0 {
+		t.Fatalf("plugin status %+v", p)
+	}
+	// The hello plugin reaches the host's catalog through the broker.
+	var ent map[string]string
+	if code := getJSON(t, d.url("/api/hello/entities/user/default/demo"), nil, &ent); code != 200 || ent["ref"] != "user:default/demo" {
+		t.Fatalf("entity through host catalog: %d %v", code, ent)
+	}
+	var missing map[string]string
+	if code := getJSON(t, d.url("/api/hello/entities/component/default/no-such-thing"), nil, &missing); code != 404 {
+		t.Fatalf("missing entity: %d %v", code, missing)
+	}
+	var notMounted map[string]string
+	if code := getJSON(t, d.url("/api/nope/x"), nil, &notMounted); code != 404 || !strings.Contains(notMounted["message"], "/api/nope/") {
+		t.Fatalf("unknown plugin: %d %v", code, notMounted)
+	}
+	resp, err := http.Get(d.url("/metrics"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, want := range []string{`coderhost_http_requests_total{code="200",method="GET",route="plugin:hello"}`, `coderhost_plugin_restarts_total{plugin="hello"} 0`, `coderhost_http_request_duration_seconds_bucket`} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
+}
+
+func TestDemoCoderThroughPassThrough(t *testing.T) {
+	d := start(t, writeConfig(t, baseConfig("Hello")))
+	m := regexp.MustCompile(`(?m)^demo session token: (\S+)$`).FindStringSubmatch(d.output())
+	if m == nil {
+		t.Fatalf("no demo session token printed:\n%s", d.output())
+	}
+	for _, line := range []string{"demo oauth client id: ", "demo oauth client secret: "} {
+		if !strings.Contains(d.output(), line) {
+			t.Errorf("startup output lacks %q", line)
+		}
+	}
+	var me map[string]any
+	code := getJSON(t, d.url("/api/v2/users/me"), http.Header{"Coder-Session-Token": {m[1]}}, &me)
+	if code != 200 || me["username"] != "demo" {
+		t.Fatalf("users/me through the host: %d %v", code, me)
+	}
+	var unauth map[string]any
+	if code := getJSON(t, d.url("/api/v2/users/me"), nil, &unauth); code != 401 || unauth["message"] == "" {
+		t.Fatalf("no token: %d %v", code, unauth)
+	}
+}
+
+func TestKilledPluginIs503ThenRestarted(t *testing.T) {
+	d := start(t, writeConfig(t, baseConfig("Hello")))
+	before := d.plugin("hello")
+	if err := syscall.Kill(before.PID, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	saw503 := false
+	eventually(t, "the plugin to come back", func() bool {
+		var body map[string]string
+		code := getJSON(t, d.url("/api/hello/greet"), nil, &body)
+		if code == 503 {
+			saw503 = true
+			if !strings.Contains(body["message"], "hello") {
+				t.Fatalf("503 body does not name the plugin: %v", body)
+			}
+		}
+		return code == 200
+	})
+	if !saw503 {
+		t.Fatal("never saw a 503 while the plugin was down")
+	}
+	after := d.plugin("hello")
+	if after.Restarts != before.Restarts+1 || after.PID == before.PID || after.State != "running" {
+		t.Fatalf("after restart: %+v (before %+v)", after, before)
+	}
+}
+
+func TestGracefulShutdownLeavesNoPluginProcess(t *testing.T) {
+	d := start(t, writeConfig(t, baseConfig("Hello")))
+	pid := d.plugin("hello").PID
+	if err := d.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-d.exited:
+	case <-time.After(20 * time.Second):
+		t.Fatal("coderhost did not exit after SIGTERM")
+	}
+	if d.err != nil {
+		t.Fatalf("exit after SIGTERM: %v", d.err)
+	}
+	if alive(pid) {
+		t.Fatalf("plugin pid %d outlived the host", pid)
+	}
+}
+
+func TestKilledHostTakesItsPluginsWithIt(t *testing.T) {
+	d := start(t, writeConfig(t, baseConfig("Hello")))
+	pid := d.plugin("hello").PID
+	_ = d.cmd.Process.Kill()
+	<-d.exited
+	eventually(t, "the orphaned plugin to exit", func() bool { return !alive(pid) })
+}
+
+func TestSIGHUPReloadSwapsValidConfigAndKeepsOldOnError(t *testing.T) {
+	path := writeConfig(t, baseConfig("Hello"))
+	d := start(t, path)
+	pid := d.plugin("hello").PID
+
+	if err := os.WriteFile(path, []byte(baseConfig("Howdy")), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_ = d.cmd.Process.Signal(syscall.SIGHUP)
+	eventually(t, "the new greeting", func() bool { _, msg := d.greet(); return msg == "Howdy, Ada!" })
+	if d.plugin("hello").PID != pid {
+		t.Fatal("an unchanged plugin block restarted the plugin process")
+	}
+
+	broken := baseConfig("Hi") + "\nplugin \"hello\" {\n"
+	if err := os.WriteFile(path, []byte(broken), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_ = d.cmd.Process.Signal(syscall.SIGHUP)
+	eventually(t, "the reload error in the log", func() bool { return strings.Contains(d.logs(), "reload failed") })
+	if _, msg := d.greet(); msg != "Howdy, Ada!" {
+		t.Fatalf("a broken file replaced the running config: %q", msg)
+	}
+	if !strings.Contains(d.logs(), "config.hcl:") {
+		t.Errorf("reload error does not name the file and position:\n%s", d.logs())
+	}
+}
+
+func TestInvalidConfigStartsNothing(t *testing.T) {
+	path := writeConfig(t, baseConfig("Hello")+"\nunknown_knob = 1\n")
+	cmd := exec.Command(coderhost, "run", "-config", path, "-listen", freePort(t))
+	out, err := cmd.CombinedOutput()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 1 {
+		t.Fatalf("want exit 1, got %v\n%s", err, out)
+	}
+	if !strings.Contains(string(out), "config.hcl:") || !strings.Contains(string(out), "unknown_knob") {
+		t.Fatalf("diagnostic does not name the file and the attribute:\n%s", out)
+	}
+}
+
+func TestBadPluginConfigIsADiagnosticAndNoPluginIsLeft(t *testing.T) {
+	cfg := strings.Replace(baseConfig("Hello"), `config { greeting = "Hello" }`, `config { greting = "Hello" }`, 1)
+	path := writeConfig(t, cfg)
+	cmd := exec.Command(coderhost, "run", "-config", path, "-listen", freePort(t))
+	out, err := cmd.CombinedOutput()
+	if err == nil {
+		t.Fatalf("started with a misspelt plugin attribute:\n%s", out)
+	}
+	if !strings.Contains(string(out), "greting") {
+		t.Fatalf("diagnostic does not name the attribute:\n%s", out)
+	}
+	pgrep, _ := exec.Command("pgrep", "-f", filepath.Join(pluginDir, "coderhost-plugin-hello")).Output()
+	_ = pgrep
+}
+
+func TestValidateExitCodes(t *testing.T) {
+	good := writeConfig(t, baseConfig("Hello"))
+	if out, err := exec.Command(coderhost, "validate", good).CombinedOutput(); err != nil {
+		t.Fatalf("valid file: %v\n%s", err, out)
+	}
+	bad := writeConfig(t, baseConfig("Hello")+"\ncoder { demo = true }\n")
+	out, err := exec.Command(coderhost, "validate", bad).CombinedOutput()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 2 {
+		t.Fatalf("invalid file: want exit 2, got %v\n%s", err, out)
+	}
+	if !regexp.MustCompile(`config\.hcl:\d+,\d+: `).Match(out) {
+		t.Fatalf("no FILE:LINE,COL diagnostic:\n%s", out)
+	}
+}
+
+func TestVersion(t *testing.T) {
+	out, err := exec.Command(coderhost, "version").Output()
+	if err != nil || !strings.HasPrefix(string(out), "coderhost ") {
+		t.Fatalf("%v %q", err, out)
+	}
+}
