@@ -178,7 +178,9 @@ type loader struct {
 // token, proxy header values, plugin env values and the values of Sensitive
 // attributes of plugin configs decoded so far. Empty strings are left out
 // and longer values come first, so a redactor replacing them in order never
-// leaves part of a secret behind.
+// leaves part of a secret behind. Short values are returned too (an env
+// value of "1" is as secret as any other); whether to mask those is the
+// redactor's call.
 func (c *Config) SensitiveValues() []string {
 	var vals []string
 	vals = append(vals, c.Backstage.CatalogToken)

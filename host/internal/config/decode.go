@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/convert"
 )
@@ -66,10 +67,9 @@ var (
 	// RFC 9110 token characters, which header names are made of.
 	headerNamePattern = regexp.MustCompile("^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
 
-	logLevels     = []string{"debug", "info", "warn", "error"}
-	logFormats    = []string{"text", "json"}
-	proxyMethods  = []string{"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}
-	demoAndAccess = `Use access_url for a real Coder deployment, or demo = true for the embedded demo deployment.`
+	logLevels    = []string{"debug", "info", "warn", "error"}
+	logFormats   = []string{"text", "json"}
+	proxyMethods = []string{"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}
 )
 
 // decoder collects every problem in the file rather than stopping at the
@@ -122,7 +122,7 @@ func (d *decoder) root(body hcl.Body, cfg *Config) {
 	blocks := c.Blocks.ByType()
 	if b := d.single(blocks["coder"]); b != nil {
 		cfg.Coder = d.coder(b)
-	} else {
+	} else if !mentions(body, "coder") {
 		d.errorf(body.MissingItemRange(), "Missing coder block",
 			"The file must say which Coder deployment to use: add coder { access_url = \"https://coder.example.com\" }, "+
 				"or coder { demo = true } for the embedded demo deployment.")
@@ -158,6 +158,21 @@ func (d *decoder) root(body hcl.Body, cfg *Config) {
 	}
 }
 
+// mentions reports whether body has a block of the given type at all, even
+// a malformed one HCL has already reported and left out of the content.
+func mentions(body hcl.Body, blockType string) bool {
+	sb, ok := body.(*hclsyntax.Body)
+	if !ok {
+		return false
+	}
+	for _, b := range sb.Blocks {
+		if b.Type == blockType {
+			return true
+		}
+	}
+	return false
+}
+
 // single returns the only block of a type, reporting any repeats.
 func (d *decoder) single(blocks hcl.Blocks) *hcl.Block {
 	if len(blocks) == 0 {
@@ -180,7 +195,8 @@ func (d *decoder) coder(b *hcl.Block) Coder {
 	switch {
 	case access && demo:
 		d.errorf(demoAttr.Range, "Conflicting Coder settings",
-			"coder: access_url and demo = true are both set, but only one may be. %s", demoAndAccess)
+			"coder: access_url and demo = true are both set, but only one may be. "+
+				"Keep access_url for a real Coder deployment, or demo = true for the embedded demo deployment.")
 	case !access && !demo && (a["demo"] == nil || demoAttr != nil):
 		d.errorf(b.DefRange, "Missing Coder deployment",
 			"coder: set access_url = \"https://coder.example.com\", or demo = true for the embedded demo deployment.")
