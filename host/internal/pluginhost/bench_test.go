@@ -1,0 +1,79 @@
+package pluginhost
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/coderhost/coderhost/host/internal/pluginhost/internal/probe"
+	"github.com/coderhost/coderhost/sdk"
+	"github.com/coderhost/coderhost/sdk/grpcplugin"
+)
+
+// BenchmarkPluginHopRatio measures a request through the host → plugin hop
+// (a real plugin process over go-plugin gRPC) against the same handler served
+// in-process, and reports the added latency.
+func BenchmarkPluginHopRatio(b *testing.B) {
+	const warmup, n = 500, 5000
+	p, err := Launch(context.Background(), probeSpec(), Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer p.Stop()
+	if err := p.Configure(context.Background(), configureWith(`{"word":"pong"}`)); err != nil {
+		b.Fatal(err)
+	}
+	direct := probe.New()
+	if err := direct.Configure(context.Background(), sdk.ConfigureRequest{Config: []byte(`{"word":"pong"}`)}); err != nil {
+		b.Fatal(err)
+	}
+	handler := direct.Handler()
+
+	viaPlugin := func() {
+		w := httptest.NewRecorder()
+		p.ServeHTTP(w, httptest.NewRequest("GET", "/api/probe/word", nil), grpcplugin.Meta{Scheme: "http"})
+		if w.Code != http.StatusOK {
+			b.Fatalf("plugin: %d", w.Code)
+		}
+	}
+	inProcess := func() {
+		w := httptest.NewRecorder()
+		handler.ServeHTTP(w, httptest.NewRequest("GET", "/word", nil))
+		if w.Code != http.StatusOK {
+			b.Fatalf("in-process: %d", w.Code)
+		}
+	}
+	for range warmup {
+		viaPlugin()
+		inProcess()
+	}
+	hop := make([]time.Duration, 0, n)
+	base := make([]time.Duration, 0, n)
+	b.ResetTimer()
+	for range n {
+		t0 := time.Now()
+		viaPlugin()
+		t1 := time.Now()
+		inProcess()
+		t2 := time.Now()
+		hop = append(hop, t1.Sub(t0))
+		base = append(base, t2.Sub(t1))
+	}
+	b.StopTimer()
+	hp50, hp99 := percentiles(hop)
+	bp50, bp99 := percentiles(base)
+	b.Logf("in-process handler: p50 %v  p99 %v", bp50, bp99)
+	b.Logf("through the plugin: p50 %v  p99 %v", hp50, hp99)
+	b.Logf("plugin hop adds %v at p50 (target ≤ 150µs); ratio %.1fx", hp50-bp50, float64(hp50)/float64(bp50))
+	b.ReportMetric(float64(hp50-bp50)/1e3, "µs-added-p50")
+	b.ReportMetric(float64(hp50)/float64(bp50), "x-in-process")
+}
+
+func percentiles(d []time.Duration) (p50, p99 time.Duration) {
+	s := slices.Clone(d)
+	slices.Sort(s)
+	return s[len(s)/2], s[len(s)*99/100]
+}

@@ -1,0 +1,102 @@
+// Package probe is a plugin used by the host's tests and benchmarks: it exposes its
+// environment and can panic, crash, stall or answer unhealthy on request.
+package probe
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/coderhost/coderhost/sdk"
+)
+
+type probe struct {
+	unhealthy atomic.Bool
+	cfg       atomic.Value
+}
+
+func (p *probe) Describe() sdk.Description {
+	id := os.Getenv("PROBE_ID")
+	if id == "" {
+		id = "probe"
+	}
+	return sdk.Description{
+		ID: id, Version: "1.2.3", Capabilities: []string{"http", "test"},
+		ConfigSchema: sdk.Schema{Attributes: []sdk.Attribute{
+			{Name: "word", Type: sdk.TypeString},
+			{Name: "reject", Type: sdk.TypeBool},
+		}},
+	}
+}
+
+func (p *probe) Configure(_ context.Context, req sdk.ConfigureRequest) error {
+	var c struct {
+		Word   string `json:"word"`
+		Reject bool   `json:"reject"`
+	}
+	if err := req.DecodeConfig(&c); err != nil {
+		return err
+	}
+	if c.Reject {
+		return fmt.Errorf("word %q rejected on purpose", c.Word)
+	}
+	p.cfg.Store(c.Word)
+	return nil
+}
+
+func (p *probe) CheckHealth(context.Context) sdk.Health {
+	if p.unhealthy.Load() {
+		return sdk.Health{Status: sdk.HealthError, Message: "asked to be unhealthy"}
+	}
+	return sdk.Health{Status: sdk.HealthOK}
+}
+
+func (p *probe) Handler() http.Handler {
+	m := http.NewServeMux()
+	m.HandleFunc("/word", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, p.cfg.Load())
+	})
+	m.HandleFunc("/env", func(w http.ResponseWriter, r *http.Request) {
+		var keys []string
+		for _, kv := range os.Environ() {
+			keys = append(keys, strings.SplitN(kv, "=", 2)[0])
+		}
+		fmt.Fprint(w, strings.Join(keys, "\n"))
+	})
+	m.HandleFunc("/getenv", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, os.Getenv(r.URL.Query().Get("name")))
+	})
+	m.HandleFunc("/panic", func(http.ResponseWriter, *http.Request) { panic("probe panic") })
+	m.HandleFunc("/exit", func(http.ResponseWriter, *http.Request) { os.Exit(3) })
+	m.HandleFunc("/sleep", func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-time.After(time.Minute):
+		case <-r.Context().Done():
+		}
+	})
+	m.HandleFunc("/unhealthy", func(w http.ResponseWriter, r *http.Request) { p.unhealthy.Store(true) })
+	m.HandleFunc("/echo", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Path", r.URL.Path)
+		w.Header().Set("X-Query", r.URL.RawQuery)
+		w.Header().Set("X-Method", r.Method)
+		buf := make([]byte, 0, 1024)
+		tmp := make([]byte, 32*1024)
+		for {
+			n, err := r.Body.Read(tmp)
+			buf = append(buf, tmp[:n]...)
+			if err != nil {
+				break
+			}
+		}
+		w.WriteHeader(201)
+		w.Write(buf)
+	})
+	return m
+}
+
+// New returns the probe plugin.
+func New() sdk.Plugin { return &probe{} }
