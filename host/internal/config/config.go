@@ -38,7 +38,7 @@ const (
 // leaves allowed_methods or allowed_headers unset. They are functions so no
 // caller can change the defaults through a shared slice.
 func defaultAllowedMethods() []string {
-	return []string{"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"}
+	return []string{"GET", "HEAD"}
 }
 
 func defaultAllowedHeaders() []string { return []string{"Coder-Session-Token"} }

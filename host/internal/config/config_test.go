@@ -106,7 +106,7 @@ func TestLoadValid(t *testing.T) {
 	}
 	abs := func(p string) string { return filepath.Join(dir, p) }
 	defaultProxy := Proxy{
-		AllowedMethods: []string{"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"},
+		AllowedMethods: []string{"GET", "HEAD"},
 		AllowedHeaders: []string{"Coder-Session-Token"},
 		Timeout:        30 * time.Second,
 		MaxBodyBytes:   10 << 20,

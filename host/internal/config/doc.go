@@ -67,7 +67,7 @@
 // proxy, optional; the pass-through to Coder's API:
 //
 //	proxy {
-//	  allowed_methods       = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"]  # the default; OPTIONS also allowed; upper-cased
+//	  allowed_methods       = ["GET", "HEAD"]  # the default (all the Backstage frontend plugin sends); add POST etc. for custom code; OPTIONS also allowed; upper-cased
 //	  allowed_headers       = ["Coder-Session-Token"]  # the default; [] allows none
 //	  headers               = {}                       # added to upstream requests; values are secret
 //	  forward_cookies       = false
