@@ -31,6 +31,7 @@ func WriteError(w http.ResponseWriter, code int, message, detail string) {
 	h := w.Header()
 	h.Set("Content-Type", "application/json; charset=utf-8")
 	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Cache-Control", "no-store")
 	h.Del("Content-Length")
 	w.WriteHeader(code)
 	_, _ = w.Write(append(b, '\n'))

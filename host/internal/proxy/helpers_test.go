@@ -1,6 +1,8 @@
 package proxy
 
 import (
+	"github.com/coderhost/coderhost/sdk/grpcplugin"
+
 	"bufio"
 	"bytes"
 	"encoding/json"
@@ -167,15 +169,15 @@ func firstLine(s string) string {
 
 // wantJSONError checks a host-generated error: status, Content-Type and
 // Coder's {"message","detail"} shape.
-func wantJSONError(t *testing.T, res *http.Response, body []byte, status int) errorBody {
+func wantJSONError(t *testing.T, res *http.Response, body []byte, status int) grpcplugin.ErrorBody {
 	t.Helper()
 	if res.StatusCode != status {
 		t.Fatalf("status = %d, want %d (body %s)", res.StatusCode, status, body)
 	}
-	if ct := res.Header.Get("Content-Type"); ct != "application/json" {
+	if ct := res.Header.Get("Content-Type"); ct != "application/json; charset=utf-8" {
 		t.Errorf("Content-Type = %q, want application/json", ct)
 	}
-	var e errorBody
+	var e grpcplugin.ErrorBody
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&e); err != nil {
