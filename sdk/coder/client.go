@@ -3,6 +3,7 @@ package coder
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -224,7 +225,7 @@ func (c *Client) do(ctx context.Context, r request) error {
 			if ctxErr := ctx.Err(); ctxErr != nil {
 				return fmt.Errorf("coder: %s %s: %w", r.method, r.path, ctxErr)
 			}
-			if idempotent && attempt < policy.attempts() && !errors.Is(err, errResponseTooLarge) {
+			if idempotent && attempt < policy.attempts() && transient(err) {
 				wait := policy.backoff(attempt)
 				c.core.logger.DebugContext(ctx, "coder: retrying after connection error",
 					"method", r.method, "path", r.path, "attempt", attempt, "wait", wait, "error", err.Error())
@@ -303,3 +304,10 @@ func (c *Client) roundTrip(req *http.Request) (int, http.Header, []byte, error) 
 }
 
 var errResponseTooLarge = errors.New("answer larger than 64 MiB")
+
+// transient reports whether a transport error may go away on its own.
+// Certificate problems and oversized answers will not.
+func transient(err error) bool {
+	var certErr *tls.CertificateVerificationError
+	return !errors.Is(err, errResponseTooLarge) && !errors.As(err, &certErr)
+}

@@ -67,32 +67,32 @@ func TestErrorDecoding(t *testing.T) {
 			is: coder.IsBadRequest,
 		},
 		{
-			name:   "not found", status: 404, contentType: jsonCT,
+			name: "not found", status: 404, contentType: jsonCT,
 			body: `{"message":"Resource not found or you do not have access to this resource"}`,
 			is:   coder.IsNotFound,
 		},
 		{
-			name:   "conflict", status: 409, contentType: jsonCT,
+			name: "conflict", status: 409, contentType: jsonCT,
 			body: `{"message":"A workspace build is already active."}`,
 			is:   coder.IsConflict,
 		},
 		{
-			name:   "gone", status: 410, contentType: jsonCT,
+			name: "gone", status: 410, contentType: jsonCT,
 			body: `{"message":"Workspace \"x\" was deleted, you can view this workspace by specifying '?deleted=true' and trying again."}`,
 			is:   coder.IsGone,
 		},
 		{
-			name:   "too early", status: 425, contentType: jsonCT,
+			name: "too early", status: 425, contentType: jsonCT,
 			body: `{"message":"Template version job has not finished"}`,
 			is:   coder.IsTooEarly,
 		},
 		{
-			name:   "forbidden", status: 403, contentType: jsonCT,
+			name: "forbidden", status: 403, contentType: jsonCT,
 			body: `{"message":"Forbidden."}`,
 			is:   coder.IsForbidden,
 		},
 		{
-			name:   "oauth2 error body", status: 400, contentType: jsonCT,
+			name: "oauth2 error body", status: 400, contentType: jsonCT,
 			body: `{"error":"invalid_grant","error_description":"The authorization code is invalid or expired"}`,
 			check: func(t *testing.T, e *coder.Error) {
 				if e.OAuth2Code != "invalid_grant" || !strings.Contains(e.Message, "invalid or expired") {
@@ -102,7 +102,7 @@ func TestErrorDecoding(t *testing.T) {
 			is: coder.IsBadRequest,
 		},
 		{
-			name:   "html from a proxy keeps a bounded excerpt", status: 502, contentType: "text/html",
+			name: "html from a proxy keeps a bounded excerpt", status: 502, contentType: "text/html",
 			body: "<html><body>Bad gateway" + strings.Repeat("x", 10000) + "</body></html>",
 			check: func(t *testing.T, e *coder.Error) {
 				if e.Message != "" || !strings.HasPrefix(e.Body, "<html><body>Bad gateway") {
@@ -117,7 +117,7 @@ func TestErrorDecoding(t *testing.T) {
 			},
 		},
 		{
-			name:   "empty body", status: 500, contentType: "text/plain", body: "",
+			name: "empty body", status: 500, contentType: "text/plain", body: "",
 			check: func(t *testing.T, e *coder.Error) {
 				if e.Error() != "coder: GET /api/v2/users/me: 500 Internal Server Error" {
 					t.Errorf("Error() = %q", e.Error())
