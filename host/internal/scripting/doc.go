@@ -17,19 +17,22 @@
 //   - Every call has a deadline enforced with Runtime.Interrupt. A runtime
 //     that was interrupted, overflowed its stack or failed in a way that
 //     leaves any doubt is dropped and replaced, never reused.
-//   - Inputs are fresh objects built for each call and deep-frozen, so a
-//     script cannot change what the next call sees.
+//   - Inputs and catalog entities are read-only views built fresh for each
+//     call (goja dynamic objects over the decoded JSON, converted lazily):
+//     any write throws a TypeError, so a script cannot change what the host
+//     holds or what the next call sees. ctx and console are frozen.
 //   - The sandbox is ECMAScript's built-ins plus console (to the host log)
 //     and the ctx argument: no require, no timers, no filesystem, network,
 //     environment or process. Source-map comments are ignored so that
 //     eval/Function cannot make the parser read files.
 //
 // Field names: no Go value is ever exposed to scripts through reflection.
-// Inputs, entities and ctx are built as explicit JS objects and native
-// functions (func(goja.FunctionCall) goja.Value), so the names scripts see
-// are exactly the JSON/TypeScript names in scripts/coderhost.d.ts and no
-// FieldNameMapper is involved. That is also the cheaper path: reflection
-// wrappers cost about 4x per call and keep Go maps mutable from JS.
+// Inputs and entities are views keyed by their JSON names, and ctx is built
+// from explicit JS objects and native functions
+// (func(goja.FunctionCall) goja.Value), so the names scripts see are exactly
+// the JSON/TypeScript names in scripts/coderhost.d.ts and no FieldNameMapper
+// is involved. That is also the cheaper path: reflection wrappers cost about
+// 4x per call and would leave Go maps writable from JS.
 //
 // Memory is not bounded by goja; a script can exhaust it ('x'.repeat(1e9)).
 // Scripts are admin configuration, trusted like the config file; the

@@ -364,7 +364,7 @@ func (v *vm) invoke(in map[string]any) (out []byte, broken bool, err error) {
 			err = &ScriptError{Script: v.s.script.Name, File: v.s.script.File, Message: fmt.Sprintf("the script was stopped: %v", r)}
 		}
 	}()
-	res, callErr := v.hook(goja.Undefined(), v.toFrozen(map[string]any(in)), v.ctxObj)
+	res, callErr := v.hook(goja.Undefined(), v.view(in, hookArg(v.s.script.Hook)), v.ctxObj)
 	if callErr != nil {
 		var ie *goja.InterruptedError
 		var so *goja.StackOverflowError

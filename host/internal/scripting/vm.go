@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"sort"
 	"strings"
 	"time"
 
@@ -319,7 +318,7 @@ func (v *vm) getEntity(call goja.FunctionCall) goja.Value {
 	case err != nil:
 		v.throw(fmt.Sprintf("%s(%q): %v", fn, ref, err))
 	}
-	return v.toFrozen(map[string]any(e))
+	return v.view(map[string]any(e), "entity")
 }
 
 func (v *vm) findUsers(call goja.FunctionCall) goja.Value {
@@ -362,9 +361,9 @@ func (v *vm) findUsers(call goja.FunctionCall) goja.Value {
 	}
 	list := make([]any, len(users))
 	for i, u := range users {
-		list[i] = map[string]any(u)
+		list[i] = v.view(map[string]any(u), "user")
 	}
-	return v.toFrozen(list)
+	return v.rt.NewArray(list...)
 }
 
 func (v *vm) parseRef(call goja.FunctionCall) goja.Value {
@@ -379,7 +378,11 @@ func (v *vm) parseRef(call goja.FunctionCall) goja.Value {
 	if err != nil {
 		v.throwType("%s: %v", fn, err)
 	}
-	return v.toFrozen(map[string]any{"kind": r.Kind, "namespace": r.Namespace, "name": r.Name})
+	o := v.rt.NewObject()
+	o.Set("kind", r.Kind)
+	o.Set("namespace", r.Namespace)
+	o.Set("name", r.Name)
+	return o
 }
 
 func (v *vm) stringifyRef(call goja.FunctionCall) goja.Value {
@@ -436,59 +439,6 @@ func (v *vm) repoURLFromEntity(call goja.FunctionCall) goja.Value {
 		return v.rt.ToValue(u)
 	}
 	return goja.Null()
-}
-
-// toFrozen copies decoded JSON into fresh JS objects and freezes every one
-// of them. Object keys are in sorted order, so scripts see a stable order.
-func (v *vm) toFrozen(x any) goja.Value {
-	var objs []any
-	val := v.toJS(x, &objs)
-	if len(objs) > 0 {
-		v.freeze(objs...)
-	}
-	return val
-}
-
-func (v *vm) toJS(x any, objs *[]any) goja.Value {
-	switch x := x.(type) {
-	case nil:
-		return goja.Null()
-	case string:
-		return v.rt.ToValue(x)
-	case float64:
-		return v.rt.ToValue(x)
-	case bool:
-		return v.rt.ToValue(x)
-	case map[string]any:
-		o := v.rt.NewObject()
-		keys := make([]string, 0, len(x))
-		for k := range x {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		for _, k := range keys {
-			o.Set(k, v.toJS(x[k], objs))
-		}
-		*objs = append(*objs, o)
-		return o
-	case catalog.Entity:
-		return v.toJS(map[string]any(x), objs)
-	case []any:
-		items := make([]any, len(x))
-		for i, e := range x {
-			items[i] = v.toJS(e, objs)
-		}
-		a := v.rt.NewArray(items...)
-		*objs = append(*objs, a)
-		return a
-	case int:
-		return v.rt.ToValue(x)
-	case int64:
-		return v.rt.ToValue(x)
-	default:
-		// Not a JSON shape; never hand a Go value to reflection.
-		return v.rt.ToValue(fmt.Sprint(x))
-	}
 }
 
 // jsType names a value's type for error messages.
