@@ -211,11 +211,14 @@ func (e *Engine) compile(s Script, data []byte, st fileStat, keep bool) (*compil
 			return nil, []Problem{problem(0, 0, "SyntaxError: "+err.Error())}
 		}
 		var ps []Problem
-		for i, pe := range list {
-			if i == maxSyntaxErrors {
+		for _, pe := range list {
+			p := problem(pe.Position.Line, pe.Position.Column, "SyntaxError: "+pe.Message)
+			if len(ps) > 0 && ps[len(ps)-1] == p {
+				continue // the parser repeats itself at the end of input
+			}
+			if ps = append(ps, p); len(ps) == maxSyntaxErrors {
 				break
 			}
-			ps = append(ps, problem(pe.Position.Line, pe.Position.Column, "SyntaxError: "+pe.Message))
 		}
 		return nil, ps
 	}

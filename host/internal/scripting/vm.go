@@ -145,9 +145,9 @@ func formatStack(stack []goja.StackFrame) string {
 	return b.String()
 }
 
-// safeString converts a thrown value to text without letting a hostile
-// toString escape: primitives directly, Error-like objects from their name
-// and message data.
+// safeString converts a thrown value to text without running the script's
+// own toString: primitives directly, objects from their name and message
+// (like an Error), otherwise as "[object Class]".
 func safeString(val goja.Value) (s string) {
 	defer func() {
 		if recover() != nil {
@@ -162,13 +162,13 @@ func safeString(val goja.Value) (s string) {
 		return val.String()
 	}
 	name, msg := obj.Get("name"), obj.Get("message")
-	if msg != nil && !goja.IsUndefined(msg) {
-		if name != nil && !goja.IsUndefined(name) && name.String() != "" {
-			return name.String() + ": " + msg.String()
+	if ms, ok := str(msg); ok {
+		if ns, ok := str(name); ok && ns != "" {
+			return ns + ": " + ms
 		}
-		return msg.String()
+		return ms
 	}
-	return val.String()
+	return "[object " + obj.ClassName() + "]"
 }
 
 // throwType throws a JS TypeError from a native function.
@@ -229,8 +229,13 @@ func (v *vm) log(level slog.Level, args []goja.Value) {
 	logger.Log(v.call, level, text, "script", v.s.script.Name, "line", line)
 }
 
+// logText formats one console argument: strings as they are, errors as
+// "Name: message", other objects as JSON.
 func (v *vm) logText(a goja.Value) string {
 	if obj, ok := a.(*goja.Object); ok {
+		if obj.ClassName() == "Error" {
+			return safeString(obj)
+		}
 		if _, isFn := goja.AssertFunction(obj); !isFn {
 			if s, err := v.stringify(goja.Undefined(), obj); err == nil && !goja.IsUndefined(s) {
 				return s.String()
