@@ -429,8 +429,11 @@ func TestBadPluginConfigIsADiagnosticAndNoPluginIsLeft(t *testing.T) {
 	if !strings.Contains(string(out), "greting") {
 		t.Fatalf("diagnostic does not name the attribute:\n%s", out)
 	}
-	pgrep, _ := exec.Command("pgrep", "-f", filepath.Join(pluginDir, "coderhost-plugin-hello")).Output()
-	_ = pgrep
+	// The plugin was launched to read its schema; it must be gone.
+	eventually(t, "no plugin process left", func() bool {
+		out, _ := exec.Command("pgrep", "-f", filepath.Join(pluginDir, "coderhost-plugin-hello")).Output()
+		return len(strings.TrimSpace(string(out))) == 0
+	})
 }
 
 func TestValidateExitCodes(t *testing.T) {

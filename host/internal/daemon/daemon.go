@@ -158,8 +158,8 @@ func pluginSpec(cfg *config.Config, p config.Plugin) pluginhost.Spec {
 
 // build turns cfg into a state, reusing what prev already runs when it is
 // unchanged. On error everything it started is stopped again.
-func (d *Daemon) build(ctx context.Context, cfg *config.Config, prev *state) (st *state, err error) {
-	st = &state{cfg: cfg, plugins: map[string]*pluginhost.Plugin{}}
+func (d *Daemon) build(ctx context.Context, cfg *config.Config, prev *state) (_ *state, err error) {
+	st := &state{cfg: cfg, plugins: map[string]*pluginhost.Plugin{}}
 	var launched []*pluginhost.Plugin
 	defer func() {
 		if err == nil {

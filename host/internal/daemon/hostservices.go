@@ -20,11 +20,7 @@ type hostServices struct {
 var _ grpcplugin.HostServices = hostServices{}
 
 func (h hostServices) RunScript(ctx context.Context, hook, script string, input []byte) ([]byte, string, error) {
-	st := h.d.current()
-	if st == nil || st.engine == nil {
-		return nil, "", fmt.Errorf("no script engine: %w", grpcplugin.ErrNotConfigured)
-	}
-	out, ran, err := st.engine.Run(ctx, hook, script, input)
+	out, ran, err := h.d.engine.Run(ctx, hook, script, input)
 	if errors.Is(err, scripting.ErrNoScript) {
 		return nil, "", fmt.Errorf("hook %q script %q: %w", hook, script, grpcplugin.ErrNoScript)
 	}

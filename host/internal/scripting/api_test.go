@@ -24,6 +24,7 @@ func TestSigninResultShapes(t *testing.T) {
 		{ret: `[]`, wantErr: "result: must be an object or null (got array)"},
 		{ret: `(() => 1)`, wantErr: "result: must be an object or null (got function)"},
 		{ret: `({})`, wantErr: "userEntityRef: must be a string (got undefined)"},
+		{ret: `Promise.resolve({userEntityRef: "user:default/jdoe"})`, wantErr: "got a Promise: hooks are synchronous"},
 		{ret: `({userEntityRef: 5})`, wantErr: "userEntityRef: must be a string (got number)"},
 		{ret: `({userEntityRef: "jdoe"})`, wantErr: `userEntityRef: must be a full user entity ref like user:default/jdoe (got "jdoe")`},
 		{ret: `({userEntityRef: "user:jdoe"})`, wantErr: `userEntityRef: must be a full user entity ref`},

@@ -42,6 +42,9 @@ func resultObject(res goja.Value) (*goja.Object, error) {
 		return nil, nil
 	}
 	obj, ok := res.(*goja.Object)
+	if ok && obj.ClassName() == "Promise" {
+		return nil, badField("result", "must be an object or null (got a Promise: hooks are synchronous, so do not declare them async)")
+	}
 	if t := jsType(res); !ok || t != "object" {
 		hint := ""
 		if t == "undefined" {
