@@ -431,8 +431,7 @@ func TestBadPluginConfigIsADiagnosticAndNoPluginIsLeft(t *testing.T) {
 	}
 	// The plugin was launched to read its schema; it must be gone.
 	eventually(t, "no plugin process left", func() bool {
-		out, _ := exec.Command("pgrep", "-f", filepath.Join(pluginDir, "coderhost-plugin-hello")).Output()
-		return len(strings.TrimSpace(string(out))) == 0
+		return len(processesRunning(filepath.Join(pluginDir, "coderhost-plugin-hello"))) == 0
 	})
 }
 
@@ -457,4 +456,24 @@ func TestVersion(t *testing.T) {
 	if err != nil || !strings.HasPrefix(string(out), "coderhost ") {
 		t.Fatalf("%v %q", err, out)
 	}
+}
+
+// processesRunning lists the pids whose executable is exe (Linux /proc).
+func processesRunning(exe string) []int {
+	var pids []int
+	entries, _ := os.ReadDir("/proc")
+	for _, e := range entries {
+		var pid int
+		if _, err := fmt.Sscanf(e.Name(), "%d", &pid); err != nil {
+			continue
+		}
+		cmdline, err := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
+		if err != nil {
+			continue
+		}
+		if strings.SplitN(string(cmdline), "\x00", 2)[0] == exe {
+			pids = append(pids, pid)
+		}
+	}
+	return pids
 }
