@@ -26,10 +26,10 @@ func (s *Server) routes(r *mux.Router) {
 	r.HandleFunc("/oauth2/tokens", s.oauth2(s.authed(s.deleteTokens))).Methods(http.MethodDelete)
 	r.HandleFunc("/oauth2/revoke", s.oauth2(s.revoke))
 
-	api := r.PathPrefix("/api/v2").Subrouter()
-	api.NotFoundHandler = http.HandlerFunc(s.notFound)
 	hello := func(w http.ResponseWriter, _ *http.Request) { writeResponse(w, http.StatusOK, "👋") }
 	r.HandleFunc("/api/v2", hello).Methods(get)
+	api := r.PathPrefix("/api/v2").Subrouter()
+	api.NotFoundHandler = http.HandlerFunc(s.notFound)
 	api.HandleFunc("/", hello).Methods(get)
 	api.HandleFunc("/buildinfo", s.buildInfo).Methods(get)
 	api.HandleFunc("/users/authmethods", s.authMethods).Methods(get)
