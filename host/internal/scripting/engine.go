@@ -323,7 +323,7 @@ func (c *compiled) run(ctx context.Context, in map[string]any) ([]byte, error) {
 	}
 	v, err := c.pool.get(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("script %q: waiting for a free runtime: %w", c.script.Name, err)
+		return nil, fmt.Errorf("script %q: %w", c.script.Name, err)
 	}
 	out, broken, err := v.run(ctx, in)
 	c.pool.put(v, broken)

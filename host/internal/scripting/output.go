@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"reflect"
 	"strconv"
 	"strings"
 
@@ -36,13 +37,15 @@ func badField(field, format string, args ...any) error {
 	return &resultError{field: field, problem: fmt.Sprintf(format, args...)}
 }
 
+var promiseType = reflect.TypeOf((*goja.Promise)(nil))
+
 // resultObject returns the result as an object, or nil for null.
 func resultObject(res goja.Value) (*goja.Object, error) {
 	if res != nil && goja.IsNull(res) {
 		return nil, nil
 	}
 	obj, ok := res.(*goja.Object)
-	if ok && obj.ClassName() == "Promise" {
+	if ok && obj.ExportType() == promiseType {
 		return nil, badField("result", "must be an object or null (got a Promise: hooks are synchronous, so do not declare them async)")
 	}
 	if t := jsType(res); !ok || t != "object" {

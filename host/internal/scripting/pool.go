@@ -1,6 +1,9 @@
 package scripting
 
-import "context"
+import (
+	"context"
+	"fmt"
+)
 
 // pool holds the runtimes of one compiled script: up to size idle ones kept
 // warm, and at most size+overflow alive at once. A caller that finds none
@@ -38,11 +41,11 @@ func (p *pool) get(ctx context.Context) (*vm, error) {
 		v, err := p.create()
 		if err != nil {
 			<-p.slots
-			return nil, err
+			return nil, fmt.Errorf("starting a runtime: %w", err)
 		}
 		return v, nil
 	case <-ctx.Done():
-		return nil, ctx.Err()
+		return nil, fmt.Errorf("waiting for a free runtime: %w", ctx.Err())
 	}
 }
 
