@@ -477,3 +477,156 @@ func processesRunning(exe string) []int {
 	}
 	return pids
 }
+
+func demoToken(t *testing.T, d *daemon) string {
+	t.Helper()
+	m := regexp.MustCompile(`(?m)^demo session token: (\S+)$`).FindStringSubmatch(d.output())
+	if m == nil {
+		t.Fatalf("no demo session token printed:\n%s", d.output())
+	}
+	return m[1]
+}
+
+// The exact requests the Backstage frontend plugin sends through
+// /api/proxy/coder (see specs/coder-backstage-plugins.md §2.1).
+func TestFrontendPluginRequestsThroughTheHost(t *testing.T) {
+	d := start(t, writeConfig(t, baseConfig("Hello")))
+	token := http.Header{"Coder-Session-Token": {demoToken(t, d)}}
+
+	type list struct {
+		Workspaces []struct {
+			Name         string `json:"name"`
+			TemplateIcon string `json:"template_icon"`
+		} `json:"workspaces"`
+		Count int `json:"count"`
+	}
+	cases := []struct {
+		rawQuery string
+		want     []string
+	}{
+		{"q=owner%3Ame+param%3A%22repo_url%3Dhttps%3A%2F%2Fgithub.com%2Facme%2Fpayments-api%22&limit=0", []string{"payments-api", "payments-api-hotfix"}},
+		{"q=owner%3Ame+param%3A%22custom_repo%3Dhttps%3A%2F%2Fgithub.com%2Facme%2Fstorefront-web%22&limit=0", []string{"storefront"}},
+		{"q=owner%3Ame+param%3A%22custom_repo%3Dhttps%3A%2F%2Fgithub.com%2Facme%2Fpayments-api%22&limit=0", nil},
+	}
+	for _, c := range cases {
+		var l list
+		if code := getJSON(t, d.url("/api/v2/workspaces?"+c.rawQuery), token, &l); code != 200 {
+			t.Fatalf("%s: %d", c.rawQuery, code)
+		}
+		var got []string
+		for _, w := range l.Workspaces {
+			got = append(got, w.Name)
+		}
+		if strings.Join(got, ",") != strings.Join(c.want, ",") && !sameSet(got, c.want) {
+			t.Errorf("%s: got %v, want %v", c.rawQuery, got, c.want)
+		}
+		if l.Count != len(c.want) {
+			t.Errorf("%s: count %d, want %d", c.rawQuery, l.Count, len(c.want))
+		}
+	}
+
+	var bad map[string]any
+	if code := getJSON(t, d.url("/api/v2/workspaces?q=param%3A%22a%3Db%3Dc%22"), token, &bad); code != 400 || bad["message"] != "Invalid workspace search query." {
+		t.Errorf("bad search passes Coder's 400 through: %d %v", code, bad)
+	}
+
+	req, _ := http.NewRequest("GET", d.url("/emojis/1f4bb.png"), nil)
+	req.Header = token.Clone()
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "image/png" || len(b) == 0 {
+		t.Fatalf("icon: %d %q %d bytes", resp.StatusCode, resp.Header.Get("Content-Type"), len(b))
+	}
+
+	// Cookies and Backstage's Authorization header never reach Coder: with
+	// only those, Coder sees no credentials.
+	var unauth map[string]any
+	code := getJSON(t, d.url("/api/v2/users/me"), http.Header{
+		"Cookie":        {"coder_session_token=" + demoToken(t, d)},
+		"Authorization": {"Bearer " + demoToken(t, d)},
+	}, &unauth)
+	if code != 401 {
+		t.Fatalf("credentials in cookie/Authorization were forwarded: %d %v", code, unauth)
+	}
+}
+
+func sameSet(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	seen := map[string]int{}
+	for _, x := range a {
+		seen[x]++
+	}
+	for _, x := range b {
+		seen[x]--
+	}
+	for _, n := range seen {
+		if n != 0 {
+			return false
+		}
+	}
+	return true
+}
+
+func TestPluginRunsAdminSigninScriptThroughTheHost(t *testing.T) {
+	d := start(t, writeConfig(t, baseConfig("Hello")))
+	var body struct {
+		Script   string `json:"script"`
+		Identity struct {
+			UserEntityRef string `json:"userEntityRef"`
+		} `json:"identity"`
+	}
+	if code := getJSON(t, d.url("/api/hello/whois/demo"), nil, &body); code != 200 ||
+		body.Script != "username" || body.Identity.UserEntityRef != "user:default/demo" {
+		t.Fatalf("whois demo: %d %+v", code, body)
+	}
+	var missing map[string]string
+	if code := getJSON(t, d.url("/api/hello/whois/nobody"), nil, &missing); code != 404 {
+		t.Fatalf("whois of an unknown user: %d %v", code, missing)
+	}
+}
+
+func TestBrokenScriptStopsStartupAndKeepsOldVersionOnReload(t *testing.T) {
+	dir := t.TempDir()
+	script := filepath.Join(dir, "signin.js")
+	good := "function signin(profile, ctx) {\n  return { userEntityRef: 'user:default/' + profile.username };\n}\n"
+	broken := "function signin(profile, ctx) {\n  return { userEntityRef: \n}\n"
+	cfg := strings.Replace(baseConfig("Hello"), filepath.Join(repoRoot, "scripts/signin/username.js"), script, 1)
+	path := writeConfig(t, cfg)
+
+	if err := os.WriteFile(script, []byte(broken), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(coderhost, "run", "-config", path, "-listen", freePort(t)).CombinedOutput()
+	if err == nil || !regexp.MustCompile(`signin\.js:\d+:\d+`).Match(out) {
+		t.Fatalf("a syntax error must stop startup with file:line:col; got %v\n%s", err, out)
+	}
+
+	if err := os.WriteFile(script, []byte(good), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	d := start(t, path)
+	whois := func() string {
+		var body struct {
+			Identity struct{ UserEntityRef string } `json:"identity"`
+		}
+		getJSON(t, d.url("/api/hello/whois/zed"), nil, &body)
+		return body.Identity.UserEntityRef
+	}
+	if got := whois(); got != "user:default/zed" {
+		t.Fatalf("whois: %q", got)
+	}
+	if err := os.WriteFile(script, []byte(broken), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_ = d.cmd.Process.Signal(syscall.SIGHUP)
+	eventually(t, "the reload error", func() bool { return strings.Contains(d.logs(), "signin.js:") })
+	if got := whois(); got != "user:default/zed" {
+		t.Fatalf("a broken script replaced the working one: %q", got)
+	}
+}

@@ -7,6 +7,8 @@
 //	GET /greet?name=Ada          {"message": "Hello, Ada!"}
 //	GET /entities/{kind}/{namespace}/{name}
 //	                             the entity's title, looked up through the host's catalog
+//	GET /whois/{username}        the Backstage identity the admin's signin scripts
+//	                             give a Coder user of that name
 package main
 
 import (
@@ -69,6 +71,7 @@ func (p *hello) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /greet", p.greet)
 	mux.HandleFunc("GET /entities/{kind}/{namespace}/{name}", p.entity)
+	mux.HandleFunc("GET /whois/{username}", p.whois)
 	return mux
 }
 
@@ -116,6 +119,33 @@ func (p *hello) entity(w http.ResponseWriter, r *http.Request) {
 		title = e.Metadata.Name
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"ref": ref, "title": title})
+}
+
+// whois runs the host's signin hook on a minimal Coder profile.
+func (p *hello) whois(w http.ResponseWriter, r *http.Request) {
+	username := r.PathValue("username")
+	profile := map[string]any{"id": "", "username": username, "name": "", "email": "", "avatar_url": "", "roles": []any{}}
+	var identity struct {
+		UserEntityRef       string   `json:"userEntityRef"`
+		OwnershipEntityRefs []string `json:"ownershipEntityRefs,omitempty"`
+	}
+	p.mu.RLock()
+	host := p.host
+	p.mu.RUnlock()
+	script, err := host.RunScript(r.Context(), "signin", "", profile, &identity)
+	switch {
+	case errors.Is(err, sdk.ErrNoScript), errors.Is(err, sdk.ErrNotConfigured):
+		sdk.WriteError(w, http.StatusServiceUnavailable, "No signin script is configured.",
+			`Add a script block with hook = "signin" to the host configuration.`)
+		return
+	case err != nil:
+		sdk.WriteError(w, http.StatusBadGateway, "The signin script failed.", err.Error())
+		return
+	case script == "":
+		sdk.WriteError(w, http.StatusNotFound, fmt.Sprintf("No signin script resolves %q.", username), "")
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"script": script, "identity": identity})
 }
 
 func writeJSON(w http.ResponseWriter, code int, v any) {

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -74,4 +75,36 @@ func TestRejectsOverlongGreeting(t *testing.T) {
 
 func configure(js string) sdk.ConfigureRequest {
 	return sdk.ConfigureRequest{Config: json.RawMessage(js)}
+}
+
+func TestWhoisRunsTheHostSigninHook(t *testing.T) {
+	host := &plugintest.Host{
+		RunScriptFunc: func(_ context.Context, hook, script string, input json.RawMessage) (json.RawMessage, string, error) {
+			var profile struct{ Username string }
+			if err := json.Unmarshal(input, &profile); err != nil || hook != "signin" || script != "" {
+				return nil, "", fmt.Errorf("unexpected call %s %s %s", hook, script, input)
+			}
+			if profile.Username != "ada" {
+				return json.RawMessage(`null`), "", nil
+			}
+			return json.RawMessage(`{"userEntityRef":"user:default/ada"}`), "username", nil
+		},
+	}
+	h := plugintest.Start(t, &hello{}, plugintest.WithHost(host))
+	resp, err := http.Get(h.URL + "/api/hello/whois/ada")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var body struct {
+		Script   string
+		Identity struct{ UserEntityRef string }
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil || resp.StatusCode != 200 ||
+		body.Script != "username" || body.Identity.UserEntityRef != "user:default/ada" {
+		t.Fatalf("got %d %+v (%v)", resp.StatusCode, body, err)
+	}
+	if code, _ := get(t, h.URL+"/api/hello/whois/bob"); code != 404 {
+		t.Fatalf("unresolved user: %d", code)
+	}
 }
