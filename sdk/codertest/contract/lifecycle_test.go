@@ -163,6 +163,19 @@ func TestWorkspaceLifecycle(t *testing.T) {
 	}
 	var ws coder.Workspace
 	r.decode(t, &ws)
+	var created struct {
+		LatestBuild struct {
+			Resources json.RawMessage            `json:"resources"`
+			Job       map[string]json.RawMessage `json:"job"`
+		} `json:"latest_build"`
+	}
+	r.decode(t, &created)
+	if string(created.LatestBuild.Resources) != "[]" {
+		t.Errorf("a new build's resources = %s, want []", created.LatestBuild.Resources)
+	}
+	if v, ok := created.LatestBuild.Job["started_at"]; ok {
+		t.Errorf("a pending job has started_at %s; Coder omits it until the job starts", v)
+	}
 	deleted := false
 	t.Cleanup(func() {
 		if deleted || !tg.real {

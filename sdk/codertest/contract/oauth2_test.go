@@ -203,11 +203,13 @@ func TestOAuth2Refusals(t *testing.T) {
 		retrieveError(t, err, http.StatusUnauthorized, "invalid_client")
 	})
 	t.Run("HTTP Basic client authentication is not read", func(t *testing.T) {
+		// The app is looked up by the form's client_id, which Basic
+		// authentication leaves out.
 		code := authorize(t, tg, cfg, "s")
 		basic := *cfg
 		basic.Endpoint.AuthStyle = oauth2.AuthStyleInHeader
 		_, err := basic.Exchange(octx, code)
-		retrieveError(t, err, http.StatusUnauthorized, "invalid_client")
+		retrieveError(t, err, http.StatusBadRequest, "invalid_request")
 	})
 	t.Run("a new exchange replaces the previous token", func(t *testing.T) {
 		first, err := cfg.Exchange(octx, authorize(t, tg, cfg, "s"))
