@@ -345,13 +345,15 @@ func (v *vm) run(ctx context.Context, in map[string]any) (out []byte, broken boo
 	v.call = context.Background()
 	if !stop() {
 		// The interrupt fired (or is firing). Wait for it so that it cannot
-		// land on the next call, then drop this runtime.
+		// land on the next call, then drop this runtime. A result that was
+		// complete before the deadline stands; a failure is reported as the
+		// deadline, since that is what cut the script short (a catalog call
+		// cancelled mid-way surfaces as an exception, not an interrupt).
 		<-fired
-		broken = true
-		if err != nil || out == nil {
-			out, err = nil, v.deadlineError(ctx, err)
+		if err != nil {
+			err = v.deadlineError(ctx, err)
 		}
-		return out, broken, err
+		return out, true, err
 	}
 	v.rt.ClearInterrupt()
 	return out, broken, err
