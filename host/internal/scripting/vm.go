@@ -287,7 +287,7 @@ func (v *vm) buildCtx() goja.Value {
 
 func (v *vm) catalog(fn string) catalog.Catalog {
 	if v.s.catalog == nil {
-		v.throw(fmt.Sprintf("ctx.catalog.%s: no catalog is configured (set backstage.catalog_token or catalog_files; with `script test`, pass --catalog DIR)", fn))
+		v.throw(fmt.Sprintf("ctx.catalog.%s: no catalog is configured (set backstage.backend_url or backstage.catalog_files; with `coderhost script test`, pass --catalog DIR)", fn))
 	}
 	return v.s.catalog
 }
