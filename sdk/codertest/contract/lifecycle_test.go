@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"encoding/json"
 	"net/http"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -28,11 +29,65 @@ func randomSuffix() string {
 // plan is a workspace the lifecycle test can create.
 type plan struct {
 	tmpl   coder.Template
+	params []coder.TemplateVersionParameter
 	values []coder.WorkspaceBuildParameter
-	// repo is a repository parameter the test sets to a unique URL, so it
-	// can search for its own workspace; "" when the template has none.
-	repo        string
-	repoMutable bool
+	// repo is a repository parameter set to a unique URL, so the test can
+	// search for its own workspace; "" when the template has none.
+	repo string
+}
+
+func (p plan) param(name string) (coder.TemplateVersionParameter, bool) {
+	for _, tp := range p.params {
+		if tp.Name == name {
+			return tp, true
+		}
+	}
+	return coder.TemplateVersionParameter{}, false
+}
+
+// valueFor proposes a valid value for tp other than avoid, or false.
+func valueFor(tp coder.TemplateVersionParameter, avoid string) (string, bool) {
+	var candidates []string
+	switch {
+	case len(tp.Options) > 0:
+		for _, o := range tp.Options {
+			candidates = append(candidates, o.Value)
+		}
+	case tp.Type == "bool":
+		candidates = []string{"true", "false"}
+	case tp.Type == "list(string)":
+		candidates = []string{`["contract"]`, "[]"}
+	case tp.Type == "number":
+		lo, hi := 1, 9
+		if tp.ValidationMin != nil {
+			lo = int(*tp.ValidationMin)
+		}
+		if tp.ValidationMax != nil {
+			hi = int(*tp.ValidationMax)
+		}
+		candidates = []string{strconv.Itoa(lo), strconv.Itoa(hi), strconv.Itoa(lo + 1)}
+		if tp.ValidationMonotonic == "increasing" {
+			candidates = []string{strconv.Itoa(hi)}
+		}
+		if tp.ValidationMonotonic == "decreasing" {
+			candidates = []string{strconv.Itoa(lo)}
+		}
+	case tp.Type == "string":
+		candidates = []string{"https://github.com/coderhost/contract-" + randomSuffix(), "contract-" + randomSuffix()}
+	}
+	var re *regexp.Regexp
+	if tp.ValidationRegex != "" && len(tp.Options) == 0 {
+		var err error
+		if re, err = regexp.Compile(tp.ValidationRegex); err != nil {
+			return "", false
+		}
+	}
+	for _, c := range candidates {
+		if c != avoid && (re == nil || re.MatchString(c)) {
+			return c, true
+		}
+	}
+	return "", false
 }
 
 // planWorkspace picks CODER_TEMPLATE, or the first template whose
@@ -60,34 +115,24 @@ func planWorkspace(t *testing.T, tg *target) plan {
 		if err != nil {
 			continue
 		}
-		p := plan{tmpl: tmpl}
+		p := plan{tmpl: tmpl, params: params}
 		ok := true
 		for _, tp := range params {
-			value, fill := "", false
-			switch {
-			case slices.Contains(tg.repoKeys, tp.Name) && tp.Type == "string" && len(tp.Options) == 0 && tp.ValidationRegex == "" && p.repo == "":
-				value, fill = "https://github.com/coderhost/contract-"+randomSuffix(), true
-				p.repo, p.repoMutable = tp.Name, tp.Mutable && !tp.Ephemeral
-			case !tp.Required:
-			case len(tp.Options) > 0:
-				value, fill = tp.Options[0].Value, true
-			case tp.Type == "bool":
-				value, fill = "false", true
-			case tp.Type == "list(string)":
-				value, fill = "[]", true
-			case tp.Type == "number":
-				value, fill = "1", true
-				if tp.ValidationMin != nil {
-					value = strconv.Itoa(int(*tp.ValidationMin))
+			isRepo := slices.Contains(tg.repoKeys, tp.Name) && tp.Type == "string" && len(tp.Options) == 0 && p.repo == ""
+			if !tp.Required && !isRepo {
+				continue
+			}
+			v, found := valueFor(tp, "")
+			if !found {
+				if tp.Required {
+					ok = false // a required value the test cannot guess
 				}
-			case tp.ValidationRegex == "":
-				value, fill = "contract", true
-			default:
-				ok = false // a required string the test cannot guess
+				continue
 			}
-			if fill {
-				p.values = append(p.values, coder.WorkspaceBuildParameter{Name: tp.Name, Value: value})
+			if isRepo {
+				p.repo = tp.Name
 			}
+			p.values = append(p.values, coder.WorkspaceBuildParameter{Name: tp.Name, Value: v})
 		}
 		if !ok {
 			continue
@@ -280,12 +325,36 @@ func TestWorkspaceLifecycle(t *testing.T) {
 		}
 	}
 
-	// Start again, changing the repository when the template allows it.
+	// An immutable parameter keeps its first value.
+	if tp, ok := p.param(p.repo); ok && !tp.Mutable {
+		_, err := tg.client.StartWorkspace(ctx(t), ws.ID, coder.WorkspaceBuildParameter{Name: p.repo, Value: "https://github.com/coderhost/other"})
+		wantStatus(t, err, http.StatusBadRequest)
+	}
+
+	// Start again, changing a mutable parameter: the build records it and
+	// param: search follows the latest build.
+	var changed coder.WorkspaceBuildParameter
+	var before string
+	for _, tp := range p.params {
+		if !tp.Mutable || tp.Ephemeral {
+			continue
+		}
+		params, err := tg.client.WorkspaceBuildParameters(ctx(t), b2.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		before, _ = paramValue(params, tp.Name)
+		if before == "" {
+			before = tp.DefaultValue
+		}
+		if v, ok := valueFor(tp, before); ok && coder.Query().Param(tp.Name, v).Err() == nil {
+			changed = coder.WorkspaceBuildParameter{Name: tp.Name, Value: v}
+			break
+		}
+	}
 	var overrides []coder.WorkspaceBuildParameter
-	newRepo := repoValue
-	if p.repo != "" && p.repoMutable {
-		newRepo = "https://github.com/coderhost/contract-" + randomSuffix()
-		overrides = append(overrides, coder.WorkspaceBuildParameter{Name: p.repo, Value: newRepo})
+	if changed.Name != "" {
+		overrides = append(overrides, changed)
 	}
 	b3, err := tg.client.StartWorkspace(ctx(t), ws.ID, overrides...)
 	if err != nil {
@@ -295,21 +364,27 @@ func TestWorkspaceLifecycle(t *testing.T) {
 	if b3.BuildNumber != 3 || b3.Status != coder.WorkspaceStatusRunning {
 		t.Errorf("restart: build #%d %s", b3.BuildNumber, b3.Status)
 	}
-	if len(overrides) > 0 {
-		params, err := tg.client.WorkspaceBuildParameters(ctx(t), b3.ID)
-		if err != nil {
-			t.Fatal(err)
+	params3, err := tg.client.WorkspaceBuildParameters(ctx(t), b3.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.repo != "" {
+		if got, _ := paramValue(params3, p.repo); got != repoValue {
+			t.Errorf("restart %s = %q; unchanged parameters must carry forward (%q)", p.repo, got, repoValue)
 		}
-		if got, _ := paramValue(params, p.repo); got != newRepo {
-			t.Errorf("after override %s = %q, want %q", p.repo, got, newRepo)
+	}
+	if changed.Name != "" {
+		if got, _ := paramValue(params3, changed.Name); got != changed.Value {
+			t.Errorf("after override %s = %q, want %q", changed.Name, got, changed.Value)
 		}
-		// param: matches the latest build only.
-		if !find(t, coder.Query().Owner("me").Param(p.repo, newRepo).String()) {
-			t.Error("not found by the new repository")
+		if !find(t, coder.Query().Owner("me").Name(name).Param(changed.Name, changed.Value).String()) {
+			t.Errorf("not found by the new %s=%s", changed.Name, changed.Value)
 		}
-		if find(t, coder.Query().Owner("me").Param(p.repo, repoValue).String()) {
-			t.Error("still found by the repository of an older build")
+		if before != "" && find(t, coder.Query().Owner("me").Name(name).Param(changed.Name, before).String()) {
+			t.Errorf("still found by %s=%s from an older build", changed.Name, before)
 		}
+	} else {
+		t.Logf("template %s has no mutable parameter to change", p.tmpl.Name)
 	}
 	builds, err := tg.client.WorkspaceBuilds(ctx(t), ws.ID)
 	if err != nil {

@@ -14,15 +14,14 @@ import (
 )
 
 // authorize performs the consent step as the target's user and returns the
-// authorization code. The fake approves GET /oauth2/authorize at once; a
-// real Coder renders a consent page on GET, and the user's "Allow" POSTs
-// the same URL, which is what this does with the session token.
+// authorization code: GET /oauth2/authorize renders the consent page, and
+// the user's "Allow" POSTs the same URL, which answers with a redirect to
+// the callback carrying the code.
 func authorize(t *testing.T, tg *target, cfg *oauth2.Config, state string, opts ...oauth2.AuthCodeOption) string {
 	t.Helper()
 	authURL := cfg.AuthCodeURL(state, opts...)
 	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	var loc string
-	for _, method := range []string{http.MethodGet, http.MethodPost} {
+	send := func(method string) *http.Response {
 		req, err := http.NewRequestWithContext(ctx(t), method, authURL, nil)
 		if err != nil {
 			t.Fatal(err)
@@ -33,14 +32,16 @@ func authorize(t *testing.T, tg *target, cfg *oauth2.Config, state string, opts 
 			t.Fatal(err)
 		}
 		resp.Body.Close()
-		if resp.StatusCode >= 300 && resp.StatusCode < 400 {
-			loc = resp.Header.Get("Location")
-			break
-		}
-		if method == http.MethodPost || resp.StatusCode != http.StatusOK {
-			t.Fatalf("%s /oauth2/authorize: status %d, want a redirect with a code (or a consent page on GET)", method, resp.StatusCode)
-		}
+		return resp
 	}
+	if resp := send(http.MethodGet); resp.StatusCode != http.StatusOK || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") {
+		t.Fatalf("GET /oauth2/authorize: status %d (%s), want the consent page", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+	resp := send(http.MethodPost)
+	if resp.StatusCode != http.StatusFound {
+		t.Fatalf("POST /oauth2/authorize: status %d, want 302 to the callback", resp.StatusCode)
+	}
+	loc := resp.Header.Get("Location")
 	u, err := url.Parse(loc)
 	if err != nil {
 		t.Fatal(err)

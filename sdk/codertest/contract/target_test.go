@@ -72,9 +72,10 @@ func newTarget(t *testing.T, opts ...codertest.Option) *target {
 	default:
 		// Builds stay running long enough for a second build request to
 		// meet the first one, and short enough for the suite to be quick.
+		// OAuth2 consent goes through the same GET-then-POST exchange as on
+		// a real deployment, so WithOAuth2AutoApprove is not used.
 		opts = append([]codertest.Option{
 			codertest.WithBuildDelays(0, 250*time.Millisecond),
-			codertest.WithOAuth2AutoApprove("demo"),
 		}, opts...)
 		tg.fake = codertest.New(t, opts...)
 		tg.url, tg.token = tg.fake.URL(), tg.fake.Token("demo")
