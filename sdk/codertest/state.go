@@ -698,7 +698,11 @@ func (st *state) seedBuilds(w *workspace, t *template, v *templateVersion, owner
 			at = now
 		}
 		b := st.newBuild(w, t, v, owner, p.transition, "initiator", values, at)
+		// Seeded builds keep their IDs across runs.
+		delete(st.builds, b.id)
 		b.id = nameUUID("build", fmt.Sprintf("%s/%d", w.id, b.number))
+		st.builds[b.id] = b
+		w.buildIDs[len(w.buildIDs)-1] = b.id
 		b.job.id = nameUUID("build-job", b.id)
 		b.job.fileID = nameUUID("file", v.id)
 		switch p.job {
