@@ -241,11 +241,9 @@ type pluginStatus struct {
 }
 
 func (d *daemon) plugin(id string) pluginStatus {
-	var body struct {
-		Plugins []pluginStatus `json:"plugins"`
-	}
-	getJSON(d.t, d.url("/api/plugins"), nil, &body)
-	for _, p := range body.Plugins {
+	var list []pluginStatus
+	getJSON(d.t, d.url("/api/plugins"), nil, &list)
+	for _, p := range list {
 		if p.ID == id {
 			return p
 		}

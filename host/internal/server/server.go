@@ -80,7 +80,7 @@ func New(b Backend, opts Options) http.Handler {
 			out = append(out, p.Status())
 		}
 		sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
-		writeJSON(w, http.StatusOK, map[string]any{"plugins": out})
+		writeJSON(w, http.StatusOK, out)
 	})).Methods(http.MethodGet).Name("/api/plugins")
 
 	for _, prefix := range opts.ProxyPrefixes {

@@ -186,10 +186,15 @@ func TestReadyzAndPluginList(t *testing.T) {
 	if resp, _ := do(t, "GET", s.URL+"/healthz", nil); resp.StatusCode != 200 {
 		t.Fatalf("healthz: %d", resp.StatusCode)
 	}
-	resp, body = do(t, "GET", s.URL+"/api/plugins", nil)
-	ps := body["plugins"].([]any)
-	if resp.StatusCode != 200 || len(ps) != 2 || ps[0].(map[string]any)["id"] != "a" || ps[1].(map[string]any)["state"] != "restarting" {
-		t.Fatalf("plugins: %v", body)
+	resp, err := http.Get(s.URL + "/api/plugins")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ps []map[string]any
+	err = json.NewDecoder(resp.Body).Decode(&ps)
+	resp.Body.Close()
+	if err != nil || resp.StatusCode != 200 || len(ps) != 2 || ps[0]["id"] != "a" || ps[1]["state"] != "restarting" {
+		t.Fatalf("plugins: %v (%v)", ps, err)
 	}
 	b.plugins["b"].ready = true
 	if resp, _ := do(t, "GET", s.URL+"/readyz", nil); resp.StatusCode != 200 {
