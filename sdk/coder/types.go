@@ -211,29 +211,37 @@ type WorkspacesResponse struct {
 
 // WorkspaceBuild is one build of a workspace.
 type WorkspaceBuild struct {
-	ID                      string              `json:"id"`
-	CreatedAt               time.Time           `json:"created_at"`
-	UpdatedAt               time.Time           `json:"updated_at"`
-	WorkspaceID             string              `json:"workspace_id"`
-	WorkspaceName           string              `json:"workspace_name"`
-	WorkspaceOwnerID        string              `json:"workspace_owner_id"`
-	WorkspaceOwnerName      string              `json:"workspace_owner_name"`
-	WorkspaceOwnerAvatarURL string              `json:"workspace_owner_avatar_url,omitempty"`
-	TemplateVersionID       string              `json:"template_version_id"`
-	TemplateVersionName     string              `json:"template_version_name"`
-	BuildNumber             int32               `json:"build_number"`
-	Transition              Transition          `json:"transition"`
-	InitiatorID             string              `json:"initiator_id"`
-	InitiatorName           string              `json:"initiator_name"`
-	Job                     ProvisionerJob      `json:"job"`
-	Reason                  string              `json:"reason"`
-	Resources               []WorkspaceResource `json:"resources"`
-	Deadline                *time.Time          `json:"deadline"`
-	MaxDeadline             *time.Time          `json:"max_deadline"`
-	Status                  WorkspaceStatus     `json:"status"`
-	DailyCost               int32               `json:"daily_cost"`
-	TemplateVersionPresetID *string             `json:"template_version_preset_id"`
-	HasExternalAgent        bool                `json:"has_external_agent,omitempty"`
+	ID                      string               `json:"id"`
+	CreatedAt               time.Time            `json:"created_at"`
+	UpdatedAt               time.Time            `json:"updated_at"`
+	WorkspaceID             string               `json:"workspace_id"`
+	WorkspaceName           string               `json:"workspace_name"`
+	WorkspaceOwnerID        string               `json:"workspace_owner_id"`
+	WorkspaceOwnerName      string               `json:"workspace_owner_name"`
+	WorkspaceOwnerAvatarURL string               `json:"workspace_owner_avatar_url,omitempty"`
+	TemplateVersionID       string               `json:"template_version_id"`
+	TemplateVersionName     string               `json:"template_version_name"`
+	BuildNumber             int32                `json:"build_number"`
+	Transition              Transition           `json:"transition"`
+	InitiatorID             string               `json:"initiator_id"`
+	InitiatorName           string               `json:"initiator_name"`
+	Job                     ProvisionerJob       `json:"job"`
+	Reason                  string               `json:"reason"`
+	Resources               []WorkspaceResource  `json:"resources"`
+	Deadline                *time.Time           `json:"deadline"`
+	MaxDeadline             *time.Time           `json:"max_deadline"`
+	Status                  WorkspaceStatus      `json:"status"`
+	DailyCost               int32                `json:"daily_cost"`
+	TemplateVersionPresetID *string              `json:"template_version_preset_id"`
+	MatchedProvisioners     *MatchedProvisioners `json:"matched_provisioners,omitempty"`
+	HasExternalAgent        bool                 `json:"has_external_agent,omitempty"`
+}
+
+// MatchedProvisioners says how many provisioner daemons could run a job.
+type MatchedProvisioners struct {
+	Count            int        `json:"count"`
+	Available        int        `json:"available"`
+	MostRecentlySeen *time.Time `json:"most_recently_seen"`
 }
 
 // Agents returns every agent of every resource of the build.
@@ -325,7 +333,10 @@ type WorkspaceAgent struct {
 	ID               string         `json:"id"`
 	ResourceID       string         `json:"resource_id"`
 	ParentID         *string        `json:"parent_id"`
+	CreatedAt        time.Time      `json:"created_at"`
+	UpdatedAt        time.Time      `json:"updated_at"`
 	Name             string         `json:"name"`
+	Directory        string         `json:"directory"`
 	Status           AgentStatus    `json:"status"`
 	LifecycleState   string         `json:"lifecycle_state"`
 	Health           AgentHealth    `json:"health"`
@@ -349,21 +360,29 @@ type AgentHealth struct {
 
 // WorkspaceApp is an app exposed by an agent.
 type WorkspaceApp struct {
-	ID            string `json:"id"`
-	Slug          string `json:"slug"`
-	DisplayName   string `json:"display_name,omitempty"`
-	Icon          string `json:"icon,omitempty"`
-	Command       string `json:"command,omitempty"`
-	URL           string `json:"url,omitempty"`
-	Group         string `json:"group,omitempty"`
-	Tooltip       string `json:"tooltip,omitempty"`
-	SubdomainName string `json:"subdomain_name,omitempty"`
-	External      bool   `json:"external"`
-	Subdomain     bool   `json:"subdomain"`
-	Hidden        bool   `json:"hidden"`
-	SharingLevel  string `json:"sharing_level"`
-	Health        string `json:"health"`
-	OpenIn        string `json:"open_in"`
+	ID            string         `json:"id"`
+	Slug          string         `json:"slug"`
+	DisplayName   string         `json:"display_name,omitempty"`
+	Icon          string         `json:"icon,omitempty"`
+	Command       string         `json:"command,omitempty"`
+	URL           string         `json:"url,omitempty"`
+	Group         string         `json:"group,omitempty"`
+	Tooltip       string         `json:"tooltip,omitempty"`
+	SubdomainName string         `json:"subdomain_name,omitempty"`
+	External      bool           `json:"external"`
+	Subdomain     bool           `json:"subdomain"`
+	Hidden        bool           `json:"hidden"`
+	SharingLevel  string         `json:"sharing_level"`
+	Health        string         `json:"health"`
+	Healthcheck   AppHealthcheck `json:"healthcheck"`
+	OpenIn        string         `json:"open_in"`
+}
+
+// AppHealthcheck is how Coder probes an app; Interval is in seconds.
+type AppHealthcheck struct {
+	URL       string `json:"url"`
+	Interval  int32  `json:"interval"`
+	Threshold int32  `json:"threshold"`
 }
 
 // WorkspaceBuildParameter is a parameter value of a build. Values are

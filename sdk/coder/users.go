@@ -32,6 +32,14 @@ func (c *Client) Organizations(ctx context.Context) ([]Organization, error) {
 	return out, err
 }
 
+// UserOrganizations returns the organizations user (a username, UUID, or
+// "me") is a member of. For an owner this can be fewer than Organizations.
+func (c *Client) UserOrganizations(ctx context.Context, user string) ([]Organization, error) {
+	var out []Organization
+	err := c.do(ctx, request{method: http.MethodGet, path: pathf("/api/v2/users/%s/organizations", user), out: &out})
+	return out, err
+}
+
 // Organization returns an organization by UUID, by name, or "default".
 func (c *Client) Organization(ctx context.Context, org string) (Organization, error) {
 	var out Organization

@@ -2,6 +2,7 @@ package contract_test
 
 import (
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 
@@ -161,6 +162,22 @@ func TestOrganizations(t *testing.T) {
 		o, err := tg.client.Organization(ctx(t), ref)
 		if err != nil || o.ID != def.ID {
 			t.Errorf("Organization(%q) = %+v, %v; want %s", ref, o, err, def.ID)
+		}
+	}
+	mine, err := tg.client.UserOrganizations(ctx(t), "me")
+	if err != nil {
+		t.Fatal(err)
+	}
+	me, err := tg.client.Me(ctx(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(mine) != len(me.OrganizationIDs) {
+		t.Errorf("member of %d organizations, but users/me lists %v", len(mine), me.OrganizationIDs)
+	}
+	for _, o := range mine {
+		if !slices.Contains(me.OrganizationIDs, o.ID) {
+			t.Errorf("organization %s is not in users/me organization_ids", o.Name)
 		}
 	}
 	_, err = tg.client.Organization(ctx(t), "no-such-org-7f3a")
