@@ -189,7 +189,7 @@ func paramValue(ps []coder.WorkspaceBuildParameter, name string) (string, bool) 
 // each step.
 func TestWorkspaceLifecycle(t *testing.T) {
 	tg := newTarget(t)
-	tg.requireWrites(t)
+	tg.requireWrites(t, "creates, builds and deletes a workspace")
 	p := planWorkspace(t, tg)
 	me, err := tg.client.Me(ctx(t))
 	if err != nil {
@@ -426,7 +426,7 @@ func TestWorkspaceLifecycle(t *testing.T) {
 
 func TestCreateWorkspaceRefusals(t *testing.T) {
 	tg := newTarget(t)
-	tg.requireWrites(t)
+	tg.requireWrites(t, "sends workspace creations that should be refused")
 	p := planWorkspace(t, tg)
 	tests := []struct {
 		name   string

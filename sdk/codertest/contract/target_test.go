@@ -102,10 +102,10 @@ func (tg *target) requireFake(t *testing.T, why string) {
 	}
 }
 
-func (tg *target) requireWrites(t *testing.T) {
+func (tg *target) requireWrites(t *testing.T, what string) {
 	t.Helper()
 	if !tg.writes {
-		t.Skipf("creates, builds and deletes workspaces: set %s=1 to run against %s", envWrites, tg.url)
+		t.Skipf("%s: set %s=1 to run against %s", what, envWrites, tg.url)
 	}
 }
 

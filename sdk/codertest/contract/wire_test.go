@@ -113,7 +113,7 @@ func TestWorkspaceJSONShape(t *testing.T) {
 // but they are writes should the deployment accept them.
 func TestBuildRefusals(t *testing.T) {
 	tg := newTarget(t)
-	tg.requireWrites(t)
+	tg.requireWrites(t, "sends builds that should be refused")
 	list, err := tg.client.Workspaces(ctx(t), coder.WorkspacesRequest{Q: "owner:me", Limit: 1})
 	if err != nil || len(list.Workspaces) == 0 {
 		t.Skipf("needs a workspace of the caller (%v)", err)
