@@ -15,8 +15,8 @@ import (
 // v2.30 with the "oauth2" experiment enabled.
 
 const (
-	accessTokenLifetime  = 24 * time.Hour      // --session-duration
-	refreshTokenLifetime = 720 * time.Hour     // --default-oauth-refresh-lifetime
+	accessTokenLifetime  = 24 * time.Hour  // --session-duration
+	refreshTokenLifetime = 720 * time.Hour // --default-oauth-refresh-lifetime
 	codeLifetime         = 10 * time.Minute
 )
 
@@ -102,9 +102,9 @@ func validResource(resource string) bool {
 }
 
 type authorizeParams struct {
-	redirect                         *url.URL
-	state, resource                  string
-	codeChallenge, challengeMethod   string
+	redirect                       *url.URL
+	state, resource                string
+	codeChallenge, challengeMethod string
 }
 
 func parseAuthorizeParams(vals url.Values, callback *url.URL) (authorizeParams, []ValidationError) {

@@ -288,11 +288,15 @@ func TestOAuth2TokenRequestErrors(t *testing.T) {
 			return valid(func(f url.Values) { f.Set("redirect_uri", "http://evil.example/api/auth/coder/handler/frame") })
 		}, 400, "invalid_request", "The request is missing required parameters or is otherwise malformed"},
 		{"wrong secret", func() url.Values {
-			return valid(func(f url.Values) { f.Set("client_secret", "coder_aaaaaaaaaa_bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb") })
+			return valid(func(f url.Values) {
+				f.Set("client_secret", "coder_aaaaaaaaaa_bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb")
+			})
 		}, 401, "invalid_client", "The client credentials are invalid"},
 		{"bad code", func() url.Values { return valid(func(f url.Values) { f.Set("code", "coder_nope_nope") }) }, 400, "invalid_grant", "The authorization code is invalid or expired"},
 		{"resource not given at authorize", func() url.Values { return valid(func(f url.Values) { f.Set("resource", s.URL()) }) }, 400, "invalid_target", "The resource parameter is invalid"},
-		{"unknown client", func() url.Values { return valid(func(f url.Values) { f.Set("client_id", "11111111-1111-4111-8111-111111111111") }) }, 401, "invalid_client", "The client credentials are invalid"},
+		{"unknown client", func() url.Values {
+			return valid(func(f url.Values) { f.Set("client_id", "11111111-1111-4111-8111-111111111111") })
+		}, 401, "invalid_client", "The client credentials are invalid"},
 		{"client_id not a UUID", func() url.Values { return valid(func(f url.Values) { f.Set("client_id", "backstage") }) }, 401, "invalid_client", "The client credentials are invalid"},
 		{"no client_id", func() url.Values { return valid(func(f url.Values) { f.Del("client_id") }) }, 400, "invalid_request", "Missing client_id parameter"},
 		{"refresh without refresh_token", func() url.Values {

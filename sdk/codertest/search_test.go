@@ -54,7 +54,7 @@ func TestWorkspaceSearch(t *testing.T) {
 		{"DEV", []string{"alice/dev", "bob/api-dev"}},
 		{"api dev", []string{}}, // free-text words join into one name term
 		{"bob/dev", []string{"bob/api-dev"}},
-		{`"bob/dev"`, []string{}}, // quotes keep the slash in the name term
+		{`"bob/dev"`, []string{}},                          // quotes keep the slash in the name term
 		{"name:d_v", []string{"alice/dev", "bob/api-dev"}}, // ILIKE wildcard
 		{"name:%", all},
 		{"template:DOCKER", []string{"alice/dev", "carol/acme-box", "bob/starting-one", "bob/web", "carol/old"}},

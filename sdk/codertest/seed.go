@@ -260,7 +260,23 @@ func (s *Seed) errorf(field, format string, args ...any) error {
 	if src == "" {
 		src = "seed"
 	}
-	return &SeedError{File: src, Line: s.lines[field], Field: field, Msg: fmt.Sprintf(format, args...)}
+	return &SeedError{File: src, Line: s.lineOf(field), Field: field, Msg: fmt.Sprintf(format, args...)}
+}
+
+// lineOf finds where field was written, or else where the closest enclosing
+// field was (a missing field is reported at its parent).
+func (s *Seed) lineOf(field string) int {
+	for field != "" {
+		if line, ok := s.lines[field]; ok {
+			return line
+		}
+		i := strings.LastIndexAny(field, ".[")
+		if i < 0 {
+			break
+		}
+		field = field[:i]
+	}
+	return 0
 }
 
 // seedDecoder decodes a yaml.Node into the seed structs, rejecting unknown

@@ -52,7 +52,7 @@ func New(t testing.TB, opts ...Option) *Server {
 	t.Helper()
 	s, err := NewServer(opts...)
 	if err != nil {
-		t.Fatalf("codertest: %v", err)
+		t.Fatal(err)
 	}
 	s.ts = httptest.NewServer(s.handler)
 	s.mu.Lock()
@@ -97,10 +97,10 @@ func NewServer(opts ...Option) (*Server, error) {
 	}
 	st, err := buildState(seed, cfg.now())
 	if err != nil {
-		return nil, fmt.Errorf("seed: %w", err)
+		return nil, fmt.Errorf("codertest: %w", err)
 	}
 	if cfg.autoApprove != "" && st.userByName(cfg.autoApprove) == nil {
-		return nil, fmt.Errorf("WithOAuth2AutoApprove: user %q is not in the seed", cfg.autoApprove)
+		return nil, fmt.Errorf("codertest: WithOAuth2AutoApprove: user %q is not in the seed", cfg.autoApprove)
 	}
 	s := &Server{cfg: cfg, st: st, timers: map[*time.Timer]struct{}{}}
 	if cfg.rateLimit > 0 && cfg.rateWindow > 0 {

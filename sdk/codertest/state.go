@@ -70,11 +70,11 @@ type workspace struct {
 }
 
 type job struct {
-	id, fileID                          string
-	status                              string // pending running succeeded canceling canceled failed
-	createdAt                           time.Time
-	startedAt, completedAt, canceledAt  *time.Time
-	err                                 string
+	id, fileID                         string
+	status                             string // pending running succeeded canceling canceled failed
+	createdAt                          time.Time
+	startedAt, completedAt, canceledAt *time.Time
+	err                                string
 }
 
 type build struct {
