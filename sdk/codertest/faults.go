@@ -50,7 +50,9 @@ func (f *Faults) FailNext(n, status int) {
 }
 
 // DropNext closes the connection of the next n affected requests without
-// answering.
+// answering. Note that Go's http.Transport silently retries an idempotent
+// request that fails this way on a reused keep-alive connection; tests that
+// count failures should use fresh connections.
 func (f *Faults) DropNext(n int) {
 	f.mu.Lock()
 	defer f.mu.Unlock()

@@ -85,7 +85,9 @@ func Start(addr string, opts ...Option) (*Server, error) {
 
 // NewServer builds a deployment without listening; mount Handler() to serve
 // it. URL() is then empty and the access URL comes from WithAccessURL or the
-// requests' Host header.
+// requests' Host header. The handler expects Coder's paths at its root: to
+// serve it under a prefix, wrap it in http.StripPrefix and pass the prefixed
+// URL to WithAccessURL (redirects to /login then still point at the root).
 func NewServer(opts ...Option) (*Server, error) {
 	cfg := defaultConfig()
 	for _, o := range opts {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -273,4 +274,41 @@ func TestConcurrentUse(t *testing.T) {
 		_, count := listWorkspaces(t, s, demo, `status:running param:"repo_url=https://github.com/acme/load"`)
 		return count == 40
 	})
+}
+
+func TestLoggingLeavesOutCredentials(t *testing.T) {
+	var buf syncBuffer
+	logger := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	s := codertest.New(t, codertest.WithLogger(logger), codertest.WithBuildDelays(0, 0))
+	demo := s.Token("demo")
+	get(t, s.URL()+"/api/v2/users/me?coder_session_token="+demo)
+	get(t, s.URL()+"/api/v2/workspaces", withToken(demo), withHeader("Cookie", "coder_session_token="+demo))
+	ws := workspaceByName(t, s, demo, "demo", "inventory")
+	wantStatus(t, postBuild(t, s, demo, ws.ID, buildRequest{Transition: "stop"}), http.StatusCreated)
+
+	out := buf.String()
+	if !strings.Contains(out, "path=/api/v2/users/me") || !strings.Contains(out, "status=200") || !strings.Contains(out, "transition=stop") {
+		t.Errorf("log lacks requests or builds:\n%s", out)
+	}
+	_, secret, _ := strings.Cut(demo, "-")
+	if strings.Contains(out, secret) {
+		t.Errorf("log contains a token:\n%s", out)
+	}
+}
+
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
