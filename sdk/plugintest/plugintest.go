@@ -74,8 +74,10 @@ func Start(t testing.TB, p sdk.Plugin, opts ...Option) *Harness {
 	}
 	client, server := plugin.TestPluginGRPCConn(t, true, map[string]plugin.Plugin{grpcplugin.PluginName: gp})
 	t.Cleanup(func() {
-		_ = client.Close()
+		// Stop the server first: closing the client asks the server to stop
+		// itself, and two concurrent stops race inside go-plugin.
 		server.Stop()
+		_ = client.Close()
 	})
 	raw, err := client.Dispense(grpcplugin.PluginName)
 	if err != nil {
