@@ -3,6 +3,7 @@ package codertest
 import (
 	"crypto/rand"
 	"crypto/sha1"
+	"crypto/subtle"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -420,4 +421,9 @@ func paginate[T any](items []T, page pagination) []T {
 		items = items[:page.limit]
 	}
 	return items
+}
+
+// secretEqual compares secrets in constant time.
+func secretEqual(a, b string) bool {
+	return subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1
 }

@@ -2,7 +2,6 @@ package codertest
 
 import (
 	"crypto/sha256"
-	"crypto/subtle"
 	"encoding/base64"
 	"fmt"
 	"net/http"
@@ -321,7 +320,7 @@ func (s *Server) tokens(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) codeGrantLocked(app *oauthApp, clientSecret, code, verifier, resource string) (OAuth2Token, *tokenError) {
-	if subtle.ConstantTimeCompare([]byte(clientSecret), []byte(app.secret)) != 1 {
+	if !secretEqual(clientSecret, app.secret) {
 		return OAuth2Token{}, errBadSecret
 	}
 	prefix, secret, ok := parseFormattedSecret(code)
@@ -333,7 +332,7 @@ func (s *Server) codeGrantLocked(app *oauthApp, clientSecret, code, verifier, re
 		return OAuth2Token{}, errBadCode
 	}
 	delete(s.st.codes, prefix) // codes work once
-	if c.secret != secret || c.appID != app.id || !s.now().Before(c.expiresAt) {
+	if !secretEqual(c.secret, secret) || c.appID != app.id || !s.now().Before(c.expiresAt) {
 		return OAuth2Token{}, errBadCode
 	}
 	if c.challenge != "" {
@@ -356,7 +355,7 @@ func (s *Server) refreshGrantLocked(app *oauthApp, refreshToken, resource string
 		return OAuth2Token{}, errBadToken
 	}
 	t := s.st.refresh[prefix]
-	if t == nil || t.secret != secret || t.appID != app.id || !s.now().Before(t.expiresAt) {
+	if t == nil || !secretEqual(t.secret, secret) || t.appID != app.id || !s.now().Before(t.expiresAt) {
 		return OAuth2Token{}, errBadToken
 	}
 	if resource != "" && resource != t.audience {
@@ -430,7 +429,7 @@ func (s *Server) revoke(w http.ResponseWriter, r *http.Request) {
 			writeOAuth2Error(w, http.StatusBadRequest, "invalid_request", "Invalid token format")
 			return
 		}
-		if t := s.st.refresh[prefix]; t != nil && t.secret == secret && t.appID == app.id {
+		if t := s.st.refresh[prefix]; t != nil && secretEqual(t.secret, secret) && t.appID == app.id {
 			// Revoking a refresh token also kills its access token.
 			delete(s.st.keys, t.apiKeyID)
 			delete(s.st.refresh, prefix)
@@ -443,7 +442,7 @@ func (s *Server) revoke(w http.ResponseWriter, r *http.Request) {
 		writeOAuth2Error(w, http.StatusBadRequest, "invalid_request", "Invalid token format")
 		return
 	}
-	if k := s.st.keys[id]; k != nil && k.secret == secret && k.appID == app.id {
+	if k := s.st.keys[id]; k != nil && secretEqual(k.secret, secret) && k.appID == app.id {
 		delete(s.st.keys, id)
 		for p, t := range s.st.refresh {
 			if t.apiKeyID == id {

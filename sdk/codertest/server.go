@@ -420,7 +420,7 @@ func (s *Server) checkTokenLocked(token string, accessURL string) (actor, *authF
 	if !ok {
 		return actor{}, signedOut("API key is invalid.")
 	}
-	if key.secret != secret {
+	if !secretEqual(key.secret, secret) {
 		return actor{}, signedOut("API key secret is invalid.")
 	}
 	now := s.now()
