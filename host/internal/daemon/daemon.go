@@ -173,8 +173,10 @@ func (d *Daemon) build(ctx context.Context, cfg *config.Config, prev *state) (_ 
 		}
 	}()
 
+	// Script and plugin config problems are reported together.
+	var diags []error
 	if err := d.engine.Check(scriptSpecs(cfg)); err != nil {
-		return nil, err
+		diags = append(diags, err)
 	}
 
 	switch {
@@ -250,7 +252,6 @@ func (d *Daemon) build(ctx context.Context, cfg *config.Config, prev *state) (_ 
 	// Check every config block against its plugin's schema before any
 	// plugin is configured, so all mistakes are reported at once.
 	configs := map[string][]byte{}
-	var diags []error
 	for _, pc := range cfg.Plugins {
 		schema := sdk.SchemaFromProto(st.plugins[pc.ID].Describe().ConfigSchema)
 		js, err := cfg.DecodePluginConfig(pc, schema)
