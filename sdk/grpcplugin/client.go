@@ -3,6 +3,7 @@ package grpcplugin
 import (
 	"context"
 	"fmt"
+	"sync"
 
 	"github.com/hashicorp/go-plugin"
 	"google.golang.org/grpc"
@@ -15,6 +16,9 @@ type Client struct {
 	rpc     pluginv1.PluginClient
 	broker  *plugin.GRPCBroker
 	maxBody int64
+
+	hostOnce sync.Once
+	hostID   uint32
 }
 
 // NewClient wraps an existing connection; used by tests that bypass go-plugin.
@@ -30,18 +34,22 @@ func (c *Client) Describe(ctx context.Context) (*pluginv1.DescribeResponse, erro
 	return c.rpc.Describe(ctx, &pluginv1.DescribeRequest{})
 }
 
-// Configure serves host on the broker (when non-nil) and hands the plugin its
-// config and the broker id to reach the host services.
+// Configure hands the plugin its config and the broker id to reach the host
+// services. The first call with a non-nil host serves it on the broker for
+// the life of the plugin process; later calls (reloads) reuse that server, so
+// host must answer from the host's current state rather than capture it.
 func (c *Client) Configure(ctx context.Context, configJSON []byte, info *pluginv1.HostInfo, host pluginv1.HostServer) error {
-	var id uint32
 	if host != nil && c.broker != nil {
-		id = c.broker.NextId()
-		go c.broker.AcceptAndServe(id, func(opts []grpc.ServerOption) *grpc.Server {
-			s := grpc.NewServer(opts...)
-			pluginv1.RegisterHostServer(s, host)
-			return s
+		c.hostOnce.Do(func() {
+			c.hostID = c.broker.NextId()
+			go c.broker.AcceptAndServe(c.hostID, func(opts []grpc.ServerOption) *grpc.Server {
+				s := grpc.NewServer(opts...)
+				pluginv1.RegisterHostServer(s, host)
+				return s
+			})
 		})
 	}
+	id := c.hostID
 	_, err := c.rpc.Configure(ctx, &pluginv1.ConfigureRequest{
 		ConfigJson:    configJSON,
 		Host:          info,
