@@ -9,7 +9,7 @@ TESTFLAGS ?= -race -count=1 -timeout 10m
 PROTOC_GEN_GO      := google.golang.org/protobuf/cmd/protoc-gen-go@v1.36.12
 PROTOC_GEN_GO_GRPC := google.golang.org/grpc/cmd/protoc-gen-go-grpc@v1.5.1
 
-.PHONY: all build run test bench proto vet fmt clean
+.PHONY: all build run test bench fuzz proto vet fmt clean
 
 all: build
 
@@ -31,6 +31,20 @@ test: build
 
 bench: build
 	$(GO) test -run '^$$' -bench 'Ratio' -benchtime 1x -count 1 ./...
+
+# Each fuzz target runs for FUZZTIME; failures land in the package's testdata/fuzz.
+FUZZTIME ?= 30s
+FUZZ_TARGETS := \
+	host/internal/config:FuzzParse \
+	host/internal/proxy:FuzzCheckPath \
+	sdk/codertest:FuzzQueryBuilderRoundTrip
+
+fuzz:
+	@for t in $(FUZZ_TARGETS); do \
+		pkg=$${t%%:*}; fn=$${t##*:}; \
+		echo "$(GO) test -run '^$$' -fuzz '^$$fn$$' -fuzztime $(FUZZTIME) ./$$pkg"; \
+		$(GO) test -run '^$$' -fuzz "^$$fn\$$" -fuzztime $(FUZZTIME) ./$$pkg || exit 1; \
+	done
 
 proto:
 	GOBIN=$(CURDIR)/bin/tools $(GO) install $(PROTOC_GEN_GO)
