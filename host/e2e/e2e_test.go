@@ -41,6 +41,7 @@ func TestMain(m *testing.M) {
 	builds := [][]string{
 		{"-o", coderhost, "./host"},
 		{"-o", filepath.Join(pluginDir, "coderhost-plugin-hello"), "./examples/plugins/hello"},
+		{"-o", filepath.Join(pluginDir, "probe"), "./host/internal/pluginhost/testdata/probe"},
 	}
 	for _, b := range builds {
 		cmd := exec.Command("go", append([]string{"build"}, b...)...)
@@ -626,5 +627,54 @@ func TestBrokenScriptStopsStartupAndKeepsOldVersionOnReload(t *testing.T) {
 	eventually(t, "the reload error", func() bool { return strings.Contains(d.logs(), "signin.js:") })
 	if got := whois(); got != "user:default/zed" {
 		t.Fatalf("a broken script replaced the working one: %q", got)
+	}
+}
+
+func TestShutdownDrainsInFlightRequests(t *testing.T) {
+	cfg := baseConfig("Hello") + fmt.Sprintf("\nplugin \"probe\" {\n  path = %q\n}\n", filepath.Join(pluginDir, "probe"))
+	d := start(t, writeConfig(t, cfg))
+	probePID := d.plugin("probe").PID
+
+	type result struct {
+		code int
+		body string
+		err  error
+	}
+	done := make(chan result, 1)
+	go func() {
+		resp, err := http.Get(d.url("/api/probe/sleep?ms=1500"))
+		if err != nil {
+			done <- result{err: err}
+			return
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		done <- result{code: resp.StatusCode, body: string(b)}
+	}()
+	time.Sleep(300 * time.Millisecond) // the request is now inside the plugin
+	if err := d.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the listener to close", func() bool {
+		c, err := net.DialTimeout("tcp", d.addr, 100*time.Millisecond)
+		if err == nil {
+			c.Close()
+		}
+		return err != nil
+	})
+	r := <-done
+	if r.err != nil || r.code != 200 || r.body != "slept" {
+		t.Fatalf("in-flight request during shutdown: %+v", r)
+	}
+	select {
+	case <-d.exited:
+	case <-time.After(20 * time.Second):
+		t.Fatal("coderhost did not exit")
+	}
+	if d.err != nil {
+		t.Fatalf("exit: %v", d.err)
+	}
+	if alive(probePID) {
+		t.Fatalf("probe plugin %d outlived the host", probePID)
 	}
 }

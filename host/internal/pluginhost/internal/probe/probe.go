@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -73,8 +74,13 @@ func (p *probe) Handler() http.Handler {
 	m.HandleFunc("/panic", func(http.ResponseWriter, *http.Request) { panic("probe panic") })
 	m.HandleFunc("/exit", func(http.ResponseWriter, *http.Request) { os.Exit(3) })
 	m.HandleFunc("/sleep", func(w http.ResponseWriter, r *http.Request) {
+		d := time.Minute
+		if ms, err := strconv.Atoi(r.URL.Query().Get("ms")); err == nil {
+			d = time.Duration(ms) * time.Millisecond
+		}
 		select {
-		case <-time.After(time.Minute):
+		case <-time.After(d):
+			fmt.Fprint(w, "slept")
 		case <-r.Context().Done():
 		}
 	})
