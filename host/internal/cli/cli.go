@@ -76,13 +76,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "coderhost: cannot start:\n%v\n", err)
 		return 1
 	}
-	ln, err := d.Listen()
-	if err != nil {
-		_ = d.Shutdown()
-		fmt.Fprintf(stderr, "coderhost: %v\n", err)
-		return 1
-	}
-	if err := d.Run(ctx, ln); err != nil {
+	if err := d.Run(ctx); err != nil {
 		fmt.Fprintf(stderr, "coderhost: %v\n", err)
 		return 1
 	}

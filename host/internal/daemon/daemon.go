@@ -59,6 +59,7 @@ type Daemon struct {
 
 	reloadMu sync.Mutex
 	srv      *http.Server
+	ln       net.Listener
 	addr     net.Addr
 	draining atomic.Bool
 }
@@ -100,8 +101,13 @@ func New(ctx context.Context, opts Options) (*Daemon, error) {
 		d.log = NewLogger(os.Stderr, cfg.LogLevel, cfg.LogFormat)
 	}
 	d.engine = scripting.NewEngine(scripting.Options{Logger: d.log, Catalog: catalogView{d}})
+	// Bind first: a taken address should fail before any plugin starts.
+	if err := d.listen(cfg); err != nil {
+		return nil, err
+	}
 	st, err := d.build(ctx, cfg, nil)
 	if err != nil {
+		_ = d.ln.Close()
 		return nil, err
 	}
 	d.state.Store(st)
@@ -357,23 +363,27 @@ func (d *Daemon) Handler() http.Handler {
 	})
 }
 
-// Listen binds the configured address (or the override).
-func (d *Daemon) Listen() (net.Listener, error) {
+// listen binds the configured address (or the override).
+func (d *Daemon) listen(cfg *config.Config) error {
 	addr := d.opts.Listen
 	if addr == "" {
-		addr = d.current().cfg.Listen
+		addr = cfg.Listen
 	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		return nil, fmt.Errorf("listen on %s: %w (is another coderhost running? pick another address with -listen)", addr, err)
+		return fmt.Errorf("listen on %s: %w (is another coderhost running? pick another address with -listen)", addr, err)
 	}
-	d.addr = ln.Addr()
-	return ln, nil
+	d.ln, d.addr = ln, ln.Addr()
+	return nil
 }
 
-// Run serves on ln until ctx ends or SIGINT/SIGTERM arrives, reloading on
-// SIGHUP, then shuts down gracefully.
-func (d *Daemon) Run(ctx context.Context, ln net.Listener) error {
+// Addr is the address the daemon listens on.
+func (d *Daemon) Addr() net.Addr { return d.addr }
+
+// Run serves until ctx ends or SIGINT/SIGTERM arrives, reloading on SIGHUP,
+// then shuts down gracefully.
+func (d *Daemon) Run(ctx context.Context) error {
+	ln := d.ln
 	cfg := d.current().cfg
 	d.srv = &http.Server{
 		Handler:           d.Handler(),
