@@ -306,7 +306,7 @@ func TestDemoCoderThroughPassThrough(t *testing.T) {
 	if m == nil {
 		t.Fatalf("no demo session token printed:\n%s", d.output())
 	}
-	for _, line := range []string{"demo oauth client id: ", "demo oauth client secret: "} {
+	for _, line := range []string{"demo oauth client id: ", "demo oauth client secret: ", "target: 'http://" + d.addr + "/'"} {
 		if !strings.Contains(d.output(), line) {
 			t.Errorf("startup output lacks %q", line)
 		}

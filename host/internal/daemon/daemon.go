@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/signal"
 	"reflect"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -482,6 +483,7 @@ func (d *Daemon) banner() {
 			fmt.Fprintf(out, "demo oauth client secret: %s\n", secret)
 		}
 	}
+	fmt.Fprint(out, appConfigSnippet(d.addr.String(), st.cfg))
 	d.log.Info("coderhost started", "version", d.opts.Version, "listen", d.addr.String(),
 		"coder", st.coderURL, "plugins", len(st.order), "scripts", len(st.cfg.Scripts))
 }
@@ -520,4 +522,25 @@ func (b backend) NotReady() []string {
 		}
 	}
 	return reasons
+}
+
+// appConfigSnippet is the Backstage app-config.yaml fragment that points the
+// Coder frontend plugin's proxy endpoint at this host.
+func appConfigSnippet(addr string, cfg *config.Config) string {
+	quote := func(vs []string) string {
+		q := make([]string, len(vs))
+		for i, v := range vs {
+			q[i] = "'" + v + "'"
+		}
+		return "[" + strings.Join(q, ", ") + "]"
+	}
+	return fmt.Sprintf(`backstage app-config.yaml:
+  proxy:
+    endpoints:
+      '/coder':
+        target: 'http://%s/'
+        changeOrigin: true
+        allowedMethods: %s
+        allowedHeaders: %s
+`, addr, quote(cfg.Proxy.AllowedMethods), quote(cfg.Proxy.AllowedHeaders))
 }
