@@ -678,3 +678,24 @@ func TestShutdownDrainsInFlightRequests(t *testing.T) {
 		t.Fatalf("probe plugin %d outlived the host", probePID)
 	}
 }
+
+func TestReloadRejectedByOnePluginLeavesEveryPluginOnItsOldConfig(t *testing.T) {
+	withProbe := func(greeting string, reject bool) string {
+		return baseConfig(greeting) + fmt.Sprintf("\nplugin \"probe\" {\n  path = %q\n  config {\n    word = \"w\"\n    reject = %t\n  }\n}\n",
+			filepath.Join(pluginDir, "probe"), reject)
+	}
+	path := writeConfig(t, withProbe("Hello", false))
+	d := start(t, path)
+
+	if err := os.WriteFile(path, []byte(withProbe("Howdy", true)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_ = d.cmd.Process.Signal(syscall.SIGHUP)
+	eventually(t, "the rejected reload in the log", func() bool { return strings.Contains(d.logs(), "rejected on purpose") })
+	if _, msg := d.greet(); msg != "Hello, Ada!" {
+		t.Fatalf("hello kept the configuration of a reload that failed: %q", msg)
+	}
+	if p := d.plugin("probe"); p.State != "running" {
+		t.Fatalf("probe after a rejected reload: %+v", p)
+	}
+}

@@ -283,8 +283,21 @@ func (d *Daemon) build(ctx context.Context, cfg *config.Config, prev *state) (_ 
 		js := configs[id]
 		svc := grpcplugin.NewHostServer(hostServices{d})
 		fn := func(ctx context.Context, c *grpcplugin.Client) error { return c.Configure(ctx, js, info, svc) }
-		if err := st.plugins[id].Configure(ctx, fn); err != nil {
+		p := st.plugins[id]
+		previous := p.Configured()
+		if err := p.Configure(ctx, fn); err != nil {
 			return nil, err
+		}
+		if previous != nil {
+			// A running plugin now has the new configuration; if a later
+			// plugin rejects its own, give this one its old one back.
+			defer func() {
+				if err != nil {
+					if rerr := p.Configure(context.Background(), previous); rerr != nil {
+						d.log.Error("could not restore a plugin's previous configuration", "plugin", id, "error", rerr)
+					}
+				}
+			}()
 		}
 	}
 	return st, nil

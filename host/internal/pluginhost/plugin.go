@@ -341,6 +341,13 @@ func (p *Plugin) Configure(ctx context.Context, fn ConfigureFunc) error {
 	return nil
 }
 
+// Configured returns the function that last configured the plugin, or nil.
+func (p *Plugin) Configured() ConfigureFunc {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	return p.configure
+}
+
 // Status reports the plugin's state for /api/plugins.
 func (p *Plugin) Status() Status {
 	p.mu.RLock()
