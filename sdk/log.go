@@ -5,6 +5,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"time"
 )
 
 var (
@@ -33,6 +34,10 @@ func hclogAttrs(groups []string, a slog.Attr) slog.Attr {
 	switch a.Key {
 	case slog.TimeKey:
 		a.Key = "@timestamp"
+		if t, ok := a.Value.Any().(time.Time); ok {
+			// go-plugin only parses this exact layout (hclog's).
+			a.Value = slog.StringValue(t.Format("2006-01-02T15:04:05.000000Z07:00"))
+		}
 	case slog.MessageKey:
 		a.Key = "@message"
 	case slog.LevelKey:

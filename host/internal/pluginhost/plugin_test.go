@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -310,5 +311,38 @@ func TestStopLeavesNoProcess(t *testing.T) {
 	}
 	if w := call(p, "GET", "/api/probe/word", nil); w.Code != 503 {
 		t.Fatalf("stopped plugin served: %d", w.Code)
+	}
+}
+
+// syncBuffer collects log output written from several goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func TestPluginLogsReachHostLogWithSecretsMasked(t *testing.T) {
+	var logs syncBuffer
+	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	p := launch(t, probeSpec(), Options{Logger: logger, Redact: []string{"hunter2-secret"}})
+	call(p, "GET", "/api/probe/log?msg=token+hunter2-secret+used&detail=also+hunter2-secret", nil)
+	waitFor(t, "the plugin's log line", func() bool { return strings.Contains(logs.String(), "used") })
+	out := logs.String()
+	if strings.Contains(out, "hunter2-secret") {
+		t.Fatalf("secret reached the host log:\n%s", out)
+	}
+	if !strings.Contains(out, "level=WARN") || !strings.Contains(out, "token [redacted] used") || !strings.Contains(out, "plugin=probe") {
+		t.Fatalf("plugin log line not forwarded at its level with the plugin name:\n%s", out)
 	}
 }

@@ -84,6 +84,9 @@ func (p *probe) Handler() http.Handler {
 		case <-r.Context().Done():
 		}
 	})
+	m.HandleFunc("/log", func(w http.ResponseWriter, r *http.Request) {
+		sdk.Logger().Warn(r.URL.Query().Get("msg"), "detail", r.URL.Query().Get("detail"))
+	})
 	m.HandleFunc("/unhealthy", func(w http.ResponseWriter, r *http.Request) { p.unhealthy.Store(true) })
 	m.HandleFunc("/echo", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("X-Path", r.URL.Path)
