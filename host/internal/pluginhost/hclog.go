@@ -11,8 +11,8 @@ import (
 )
 
 // slogAdapter feeds go-plugin's hclog output (including every log line a
-// plugin writes to stderr) into the host's slog logger, with known secret
-// values masked.
+// plugin writes to stderr) into the host's slog logger, tagged with the
+// plugin id and with known secret values masked.
 type slogAdapter struct {
 	l      *slog.Logger
 	name   string
@@ -42,10 +42,16 @@ func (a *slogAdapter) Log(level hclog.Level, msg string, args ...interface{}) {
 	}
 	all := make([]any, 0, len(a.args)+len(args)+2)
 	if a.name != "" {
-		all = append(all, "logger", a.name)
+		all = append(all, "plugin", a.name)
 	}
 	all = append(all, a.args...)
-	all = append(all, args...)
+	for i := 0; i+1 < len(args); i += 2 {
+		// The plugin's own timestamp duplicates the host's.
+		if k, ok := args[i].(string); ok && k == "timestamp" {
+			continue
+		}
+		all = append(all, args[i], args[i+1])
+	}
 	if a.redact != nil {
 		msg = a.redact.Replace(msg)
 		for i, v := range all {
@@ -82,21 +88,12 @@ func (a *slogAdapter) With(args ...interface{}) hclog.Logger {
 
 func (a *slogAdapter) Name() string { return a.name }
 
-func (a *slogAdapter) Named(name string) hclog.Logger {
-	c := *a
-	if c.name != "" {
-		c.name += "." + name
-	} else {
-		c.name = name
-	}
-	return &c
-}
+// Named keeps the plugin id as the only name: go-plugin names its
+// sub-loggers after the binary, which says less than the id.
+func (a *slogAdapter) Named(string) hclog.Logger { return a }
 
-func (a *slogAdapter) ResetNamed(name string) hclog.Logger {
-	c := *a
-	c.name = name
-	return &c
-}
+// ResetNamed: see Named.
+func (a *slogAdapter) ResetNamed(string) hclog.Logger { return a }
 
 func (a *slogAdapter) SetLevel(hclog.Level) {}
 

@@ -342,7 +342,7 @@ func TestPluginLogsReachHostLogWithSecretsMasked(t *testing.T) {
 	if strings.Contains(out, "hunter2-secret") {
 		t.Fatalf("secret reached the host log:\n%s", out)
 	}
-	if !strings.Contains(out, "level=WARN") || !strings.Contains(out, "token [redacted] used") || !strings.Contains(out, "plugin=probe") {
+	if !strings.Contains(out, "level=WARN") || !strings.Contains(out, `msg="token [redacted] used" plugin=probe detail="also [redacted]"`) {
 		t.Fatalf("plugin log line not forwarded at its level with the plugin name:\n%s", out)
 	}
 }
