@@ -699,3 +699,36 @@ func TestReloadRejectedByOnePluginLeavesEveryPluginOnItsOldConfig(t *testing.T) 
 		t.Fatalf("probe after a rejected reload: %+v", p)
 	}
 }
+
+func TestHostilePassThroughRequestsThroughTheHost(t *testing.T) {
+	d := start(t, writeConfig(t, baseConfig("Hello")))
+	token := demoToken(t, d)
+	cases := []struct {
+		method, path string
+		want         int
+	}{
+		{"GET", "/api/v2/%2e%2e/%2e%2e/api/plugins", 400},
+		{"GET", "/api/v2/users/..%2fme", 400},
+		{"GET", "/icon/..%5c..%5cconfig.hcl", 400},
+		{"DELETE", "/api/v2/workspaces/x", 405},
+		{"POST", "/api/v2/users/me", 405},
+	}
+	for _, c := range cases {
+		conn, err := net.Dial("tcp", d.addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fmt.Fprintf(conn, "%s %s HTTP/1.1\r\nHost: x\r\nCoder-Session-Token: %s\r\nContent-Length: 0\r\nConnection: close\r\n\r\n", c.method, c.path, token)
+		resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var body map[string]any
+		err = json.NewDecoder(resp.Body).Decode(&body)
+		resp.Body.Close()
+		conn.Close()
+		if resp.StatusCode != c.want || err != nil || body["message"] == nil {
+			t.Errorf("%s %s: %d %v (%v), want %d with a JSON message", c.method, c.path, resp.StatusCode, body, err, c.want)
+		}
+	}
+}
