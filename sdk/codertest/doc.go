@@ -49,4 +49,9 @@
 // shape ("Unable to validate parameters" with one validation per parameter)
 // but their wording is approximate, as real Coder renders them from
 // Terraform.
+//
+// The JSON types here are written from Coder's API on purpose rather than
+// shared with sdk/coder: the contract tests drive sdk/coder against this
+// server, and two independent renderings of the wire format are what lets
+// them catch a wrong field name or a null-versus-absent mistake in either.
 package codertest
