@@ -732,3 +732,30 @@ func TestHostilePassThroughRequestsThroughTheHost(t *testing.T) {
 		}
 	}
 }
+
+func TestChangedScriptFileIsPickedUpWithoutASignal(t *testing.T) {
+	dir := t.TempDir()
+	script := filepath.Join(dir, "signin.js")
+	version := func(ns string) []byte {
+		return []byte("function signin(profile, ctx) {\n  return { userEntityRef: 'user:" + ns + "/' + profile.username };\n}\n")
+	}
+	if err := os.WriteFile(script, version("default"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg := strings.Replace(baseConfig("Hello"), filepath.Join(repoRoot, "scripts/signin/username.js"), script, 1)
+	d := start(t, writeConfig(t, cfg))
+	whois := func() string {
+		var body struct {
+			Identity struct{ UserEntityRef string } `json:"identity"`
+		}
+		getJSON(t, d.url("/api/hello/whois/zed"), nil, &body)
+		return body.Identity.UserEntityRef
+	}
+	if got := whois(); got != "user:default/zed" {
+		t.Fatalf("whois: %q", got)
+	}
+	if err := os.WriteFile(script, version("staff"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the edited script to take effect", func() bool { return whois() == "user:staff/zed" })
+}
