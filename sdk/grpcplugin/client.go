@@ -21,14 +21,6 @@ type Client struct {
 	hostID   uint32
 }
 
-// NewClient wraps an existing connection; used by tests that bypass go-plugin.
-func NewClient(rpc pluginv1.PluginClient, broker *plugin.GRPCBroker, maxBody int64) *Client {
-	if maxBody <= 0 {
-		maxBody = DefaultMaxBodyBytes
-	}
-	return &Client{rpc: rpc, broker: broker, maxBody: maxBody}
-}
-
 // Describe asks the plugin who it is.
 func (c *Client) Describe(ctx context.Context) (*pluginv1.DescribeResponse, error) {
 	return c.rpc.Describe(ctx, &pluginv1.DescribeRequest{})
@@ -62,9 +54,6 @@ func (c *Client) Configure(ctx context.Context, configJSON []byte, info *pluginv
 func (c *Client) Health(ctx context.Context) (*pluginv1.HealthResponse, error) {
 	return c.rpc.Health(ctx, &pluginv1.HealthRequest{})
 }
-
-// MaxBodyBytes is the request body limit applied by ServeHTTP.
-func (c *Client) MaxBodyBytes() int64 { return c.maxBody }
 
 // DialHost connects a plugin to the host services served under id.
 func DialHost(broker *plugin.GRPCBroker, id uint32) (pluginv1.HostClient, *grpc.ClientConn, error) {

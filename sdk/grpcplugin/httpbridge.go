@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"os"
 	"runtime/debug"
 	"strings"
 
@@ -36,6 +37,10 @@ func WriteError(w http.ResponseWriter, code int, message, detail string) {
 	w.WriteHeader(code)
 	_, _ = w.Write(append(b, '\n'))
 }
+
+// panicOutput receives panic reports from plugin handlers; stderr reaches the
+// host log through go-plugin.
+var panicOutput io.Writer = os.Stderr
 
 // hopHeaders are connection-scoped and never cross the bridge (RFC 9110 §7.6.1).
 var hopHeaders = []string{
@@ -135,9 +140,6 @@ func (c *Client) ServeHTTP(w http.ResponseWriter, r *http.Request, meta Meta) {
 		_, _ = w.Write(resp.Body)
 	}
 }
-
-// ErrUnavailable is the detail given when a plugin cannot be reached.
-var ErrUnavailable = errors.New("plugin unavailable")
 
 func writeCallError(w http.ResponseWriter, ctx context.Context, name string, err error) {
 	st, _ := status.FromError(err)

@@ -391,9 +391,6 @@ func (d *Daemon) listen(cfg *config.Config) error {
 	return nil
 }
 
-// Addr is the address the daemon listens on.
-func (d *Daemon) Addr() net.Addr { return d.addr }
-
 // Run serves until ctx ends or SIGINT/SIGTERM arrives, reloading on SIGHUP,
 // then shuts down gracefully.
 func (d *Daemon) Run(ctx context.Context) error {

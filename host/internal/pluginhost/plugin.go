@@ -177,15 +177,14 @@ func CheckBinary(id, path, dir, want string) error {
 	}
 	rel, err := filepath.Rel(realDir, realPath)
 	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) || filepath.IsAbs(rel) {
-		return fmt.Errorf("plugin %q: binary %s is %w %s; move it there or set plugin_dir: %w",
-			id, path, ErrOutsideDir, realDir, ErrOutsideDir)
+		return fmt.Errorf("plugin %q: binary %s is %w %s; move it there or set plugin_dir", id, path, ErrOutsideDir, realDir)
 	}
 	fi, err := os.Stat(realPath)
 	if err != nil {
 		return fmt.Errorf("plugin %q: binary %s: %w", id, path, err)
 	}
 	if !fi.Mode().IsRegular() || fi.Mode().Perm()&0o111 == 0 {
-		return fmt.Errorf("plugin %q: %s is %w (mode %s); chmod +x it: %w", id, path, ErrNotExecutable, fi.Mode(), ErrNotExecutable)
+		return fmt.Errorf("plugin %q: %s is %w (mode %s); chmod +x it", id, path, ErrNotExecutable, fi.Mode())
 	}
 	if want == "" {
 		return nil
@@ -195,10 +194,14 @@ func CheckBinary(id, path, dir, want string) error {
 		return fmt.Errorf("plugin %q: hash %s: %w", id, path, err)
 	}
 	if !strings.EqualFold(got, want) {
-		return fmt.Errorf("plugin %q: %s has sha256 %s but the configuration pins %s; refusing to start it (rebuild the binary you meant, or update sha256): %w",
-			id, path, got, strings.ToLower(want), ErrChecksum)
+		return checksumError(id, path, got, want)
 	}
 	return nil
+}
+
+func checksumError(id, path, got, want string) error {
+	return fmt.Errorf("plugin %q: %s has sha256 %s but the configuration pins %s; refusing to start it (rebuild the binary you meant, or update sha256): %w",
+		id, path, got, strings.ToLower(want), ErrChecksum)
 }
 
 func fileSHA256(path string) (string, error) {
@@ -271,8 +274,7 @@ func (p *Plugin) start(ctx context.Context) error {
 		client.Kill()
 		if errors.Is(err, plugin.ErrChecksumsDoNotMatch) {
 			got, _ := fileSHA256(p.spec.Path)
-			return fmt.Errorf("plugin %q: %s has sha256 %s but the configuration pins %s; refusing to start it: %w",
-				p.spec.ID, p.spec.Path, got, p.spec.SHA256, ErrChecksum)
+			return checksumError(p.spec.ID, p.spec.Path, got, p.spec.SHA256)
 		}
 		return fmt.Errorf("plugin %q (%s): %w", p.spec.ID, p.spec.Path, err)
 	}
