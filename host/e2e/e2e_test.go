@@ -487,7 +487,8 @@ func demoToken(t *testing.T, d *daemon) string {
 }
 
 // The exact requests the Backstage frontend plugin sends through
-// /api/proxy/coder (see specs/coder-backstage-plugins.md §2.1).
+// /api/proxy/coder (the endpoints in
+// https://github.com/coder/backstage-plugins/blob/main/plugins/backstage-plugin-coder/src/api/CoderClient.ts).
 func TestFrontendPluginRequestsThroughTheHost(t *testing.T) {
 	d := start(t, writeConfig(t, baseConfig("Hello")))
 	token := http.Header{"Coder-Session-Token": {demoToken(t, d)}}
