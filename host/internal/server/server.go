@@ -120,7 +120,7 @@ func New(b Backend, opts Options) http.Handler {
 
 	var h http.Handler = r
 	h = recoverer(opts.Logger, h)
-	h = accessLog(opts.Logger, h)
+	h = observe(opts.Logger, m, opts.WriteTimeout, h)
 	h = requestID(h)
 	return h
 }
