@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/coderhost/coderhost/host/internal/pluginhost"
+	"github.com/coderhost/coderhost/host/internal/proxy"
 	"github.com/coderhost/coderhost/internal/protocol"
 )
 
@@ -105,6 +106,15 @@ func New(b Backend, opts Options) http.Handler {
 		if !ok {
 			protocol.WriteError(w, http.StatusNotFound, "No plugin is mounted at /api/"+id+"/.",
 				"GET /api/plugins lists the loaded plugins.")
+			return
+		}
+		// A plugin sees paths relative to its mount, so a path that its
+		// router would clean or decode differently could leave the mount
+		// (/api/hello/../plugins) or reach another route than the one
+		// checked here.
+		if reason := proxy.UnsafePath("/api/"+id+"/", req.URL.EscapedPath()); reason != "" {
+			protocol.WriteError(w, http.StatusBadRequest, "Invalid request path.",
+				"The host refused the path: "+reason+".")
 			return
 		}
 		p.ServeHTTP(w, req.WithContext(protocol.WithWriteTimeout(req.Context(), opts.WriteTimeout)))
