@@ -373,6 +373,9 @@ func withDefaults(spec, prev pluginhost.Spec) pluginhost.Spec {
 	if spec.MaxBodyBytes == 0 {
 		spec.MaxBodyBytes = prev.MaxBodyBytes
 	}
+	if spec.MaxInFlightBytes == 0 {
+		spec.MaxInFlightBytes = prev.MaxInFlightBytes
+	}
 	return spec
 }
 
