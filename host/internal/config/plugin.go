@@ -1,6 +1,7 @@
 package config
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -28,7 +29,8 @@ var attrTypes = map[sdk.AttrType]cty.Type{
 // object (an explicit null counts as left out), so a missing or empty config
 // block decodes to {} when nothing is required. Single blocks become
 // objects, list blocks arrays of objects in source order, and map blocks
-// objects keyed by their label.
+// objects keyed by their label, with the keys in source order (a plugin may
+// give that order meaning, such as resolvers tried one after another).
 //
 // Unknown names, missing required names and type mismatches are returned as
 // *Diagnostics pointing into the configuration file. A schema the host
@@ -61,7 +63,8 @@ func (c *Config) DecodePluginConfig(p Plugin, schema sdk.Schema) (json.RawMessag
 	}
 
 	var secrets []string
-	obj, err := toJSON(val, schema, &secrets)
+	syn, _ := body.(*hclsyntax.Body)
+	obj, err := toJSON(val, schema, syn, &secrets)
 	if err != nil {
 		return nil, fmt.Errorf("plugin %q: encode config as JSON: %w", p.ID, err)
 	}
@@ -153,8 +156,10 @@ func labelName(b sdk.Block) string {
 }
 
 // toJSON encodes a decoded config object, leaving out absent attributes and
-// blocks, and collects the strings of Sensitive attributes.
-func toJSON(val cty.Value, s sdk.Schema, secrets *[]string) (json.RawMessage, error) {
+// blocks, and collects the strings of Sensitive attributes. syn is the
+// block's source, when it was written in native syntax; it only supplies the
+// source order of map blocks, which the decoded value no longer has.
+func toJSON(val cty.Value, s sdk.Schema, syn *hclsyntax.Body, secrets *[]string) (json.RawMessage, error) {
 	obj := map[string]json.RawMessage{}
 	for _, a := range s.Attributes {
 		v := val.GetAttr(a.Name)
@@ -181,27 +186,31 @@ func toJSON(val cty.Value, s sdk.Schema, secrets *[]string) (json.RawMessage, er
 		)
 		switch b.Nesting {
 		case sdk.NestingSingle:
-			raw, err = toJSON(v, b.Schema, secrets)
+			var nested *hclsyntax.Body
+			if bs := blocksOf(syn, b.Name); len(bs) > 0 {
+				nested = bs[0].Body
+			}
+			raw, err = toJSON(v, b.Schema, nested, secrets)
 		case sdk.NestingList:
+			// hcldec keeps list blocks in source order, so element i is the
+			// i-th block.
+			bs := blocksOf(syn, b.Name)
 			var elems []json.RawMessage
-			for it := v.ElementIterator(); it.Next() && err == nil; {
+			for i, it := 0, v.ElementIterator(); it.Next() && err == nil; i++ {
 				_, e := it.Element()
+				var nested *hclsyntax.Body
+				if i < len(bs) {
+					nested = bs[i].Body
+				}
 				var r json.RawMessage
-				r, err = toJSON(e, b.Schema, secrets)
+				r, err = toJSON(e, b.Schema, nested, secrets)
 				elems = append(elems, r)
 			}
 			if err == nil {
 				raw, err = json.Marshal(elems)
 			}
 		case sdk.NestingMap:
-			elems := map[string]json.RawMessage{}
-			for it := v.ElementIterator(); it.Next() && err == nil; {
-				k, e := it.Element()
-				elems[k.AsString()], err = toJSON(e, b.Schema, secrets)
-			}
-			if err == nil {
-				raw, err = json.Marshal(elems)
-			}
+			raw, err = mapBlocksJSON(v, b, blocksOf(syn, b.Name), secrets)
 		}
 		if err != nil {
 			return nil, fmt.Errorf("block %q: %w", b.Name, err)
@@ -228,4 +237,66 @@ func stringsIn(v cty.Value) []string {
 		return out
 	}
 	return nil
+}
+
+// blocksOf returns the blocks of type name in syn, in source order.
+func blocksOf(syn *hclsyntax.Body, name string) []*hclsyntax.Block {
+	if syn == nil {
+		return nil
+	}
+	var out []*hclsyntax.Block
+	for _, blk := range syn.Blocks {
+		if blk.Type == name {
+			out = append(out, blk)
+		}
+	}
+	return out
+}
+
+// mapBlocksJSON encodes the blocks of a map-nested block type as one object
+// whose keys follow the labels' source order; labels the source does not
+// show (a configuration written in JSON syntax) follow in sorted order.
+func mapBlocksJSON(v cty.Value, b sdk.Block, src []*hclsyntax.Block, secrets *[]string) (json.RawMessage, error) {
+	bodies := map[string]*hclsyntax.Body{}
+	var order []string
+	for _, blk := range src {
+		if len(blk.Labels) == 1 {
+			if _, seen := bodies[blk.Labels[0]]; !seen {
+				order = append(order, blk.Labels[0])
+			}
+			bodies[blk.Labels[0]] = blk.Body
+		}
+	}
+	elems := map[string]cty.Value{}
+	var sorted []string
+	for it := v.ElementIterator(); it.Next(); {
+		k, e := it.Element()
+		elems[k.AsString()] = e
+		if _, ok := bodies[k.AsString()]; !ok {
+			sorted = append(sorted, k.AsString())
+		}
+	}
+	var buf bytes.Buffer
+	buf.WriteByte('{')
+	n := 0
+	for _, label := range append(order, sorted...) {
+		e, ok := elems[label]
+		if !ok {
+			continue
+		}
+		r, err := toJSON(e, b.Schema, bodies[label], secrets)
+		if err != nil {
+			return nil, err
+		}
+		key, _ := json.Marshal(label)
+		if n > 0 {
+			buf.WriteByte(',')
+		}
+		buf.Write(key)
+		buf.WriteByte(':')
+		buf.Write(r)
+		n++
+	}
+	buf.WriteByte('}')
+	return buf.Bytes(), nil
 }

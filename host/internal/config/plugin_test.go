@@ -145,6 +145,11 @@ func TestDecodePluginConfigShapes(t *testing.T) {
 			want: `{"many":[{}],"named":{"x":{}},"one":{}}`},
 		{name: "required map block present", plugin: "config {\nresolver \"a\" {}\n}", schema: requiredMap,
 			want: `{"resolver":{"a":{}}}`},
+		{name: "map block labels keep source order", plugin: "config {\nresolver \"zeta\" {}\nresolver \"alpha\" { url = \"u\" }\nresolver \"mid\" {}\n}", schema: requiredMap,
+			want: `{"resolver":{"zeta":{},"alpha":{"url":"u"},"mid":{}}}`},
+		{name: "nested map block labels keep source order", plugin: "config {\none {\nnamed \"b\" {}\nnamed \"a\" {}\n}\n}", schema: sdk.Schema{Blocks: []sdk.Block{{
+			Name: "one", Nesting: sdk.NestingSingle, Schema: sdk.Schema{Blocks: []sdk.Block{{Name: "named", Nesting: sdk.NestingMap}}},
+		}}}, want: `{"one":{"named":{"b":{},"a":{}}}}`},
 		{name: "required map block missing", plugin: "config {}", schema: requiredMap,
 			wantErr: `mem.hcl:4,8: Missing resolver block; plugin "p" config: At least one resolver "name" { ... } block is required.`},
 		{name: "required list block missing", plugin: "config {}", schema: requiredList,
