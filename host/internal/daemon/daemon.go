@@ -199,10 +199,11 @@ func (d *Daemon) build(ctx context.Context, cfg *config.Config, prev *state) (_ 
 	}
 
 	if cfg.Coder.Demo {
-		if prev != nil && prev.demo != nil && prev.cfg.Coder == cfg.Coder {
+		if prev != nil && prev.demo != nil && prev.cfg.Coder == cfg.Coder && prev.cfg.ExternalURL == cfg.ExternalURL {
 			st.demo = prev.demo
 		} else {
 			seed := codertest.DemoSeed()
+			demoCallback(seed, cfg.ExternalURL)
 			if cfg.Coder.DemoSeed != "" {
 				if seed, err = codertest.LoadSeed(cfg.Coder.DemoSeed); err != nil {
 					return nil, fmt.Errorf("%s: coder.demo_seed: %w", cfg.Path, err)
@@ -301,6 +302,17 @@ func (d *Daemon) build(ctx context.Context, cfg *config.Config, prev *state) (_ 
 		}
 	}
 	return st, nil
+}
+
+// demoCallback points the demo deployment's "backstage" OAuth2 app at the
+// auth plugin's callback on this host, wherever external_url puts it, so
+// the default configuration signs in with no extra set-up.
+func demoCallback(seed *codertest.Seed, externalURL string) {
+	for i, app := range seed.OAuth2Apps {
+		if app.Name == "backstage" {
+			seed.OAuth2Apps[i].CallbackURL = strings.TrimRight(externalURL, "/") + "/api/auth/coder/handler/frame"
+		}
+	}
 }
 
 // withDefaults fills the zero fields of spec the way Launch did for prev, so
