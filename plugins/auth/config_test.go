@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/coderhost/coderhost/sdk"
+	"github.com/coderhost/coderhost/sdk/plugintest"
 )
 
 func TestResolversKeepConfigOrder(t *testing.T) {
@@ -87,7 +88,7 @@ func TestConfigurationErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := newHandler(tt.cfg, tt.info, hostServices{})
+			_, err := newHandler(tt.cfg, tt.info, &plugintest.Host{})
 			if err == nil || !strings.HasPrefix(err.Error(), tt.want) {
 				t.Fatalf("error = %v\nwant prefix %s", err, tt.want)
 			}
@@ -95,7 +96,7 @@ func TestConfigurationErrors(t *testing.T) {
 	}
 
 	// The demo deployment may sign in without key files: a key is made.
-	h, err := newHandler(config{ClientID: demoClientID, ClientSecret: "s", SignIn: signIn}, demo, hostServices{})
+	h, err := newHandler(config{ClientID: demoClientID, ClientSecret: "s", SignIn: signIn}, demo, &plugintest.Host{})
 	if err != nil || h == nil {
 		t.Fatalf("demo without keys: %v", err)
 	}

@@ -22,7 +22,7 @@ import (
 	"testing"
 
 	"github.com/coderhost/coderhost/sdk"
-	"github.com/coderhost/coderhost/sdk/codertest"
+	"github.com/coderhost/coderhost/sdk/fakecoder"
 	"github.com/coderhost/coderhost/sdk/plugintest"
 )
 
@@ -33,7 +33,7 @@ const appOrigin = "http://localhost:3000"
 // cookie jar.
 type rig struct {
 	t       *testing.T
-	fake    *codertest.Server
+	fake    *fakecoder.Server
 	coder   *httptest.Server
 	front   *httptest.Server
 	browser *browser
@@ -44,7 +44,7 @@ type rig struct {
 type rigOptions struct {
 	// config is merged over the default plugin config.
 	config map[string]any
-	seed   func(*codertest.Seed)
+	seed   func(*fakecoder.Seed)
 	// wrapCoder wraps the fake Coder's handler.
 	wrapCoder func(http.Handler) http.Handler
 	// script plays the admin's signin hook: nil result means null.
@@ -81,7 +81,7 @@ func newRig(t *testing.T, o rigOptions) *rig {
 	r.front = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) { plugin.ServeHTTP(w, req) }))
 	t.Cleanup(r.front.Close)
 
-	seed := codertest.DemoSeed()
+	seed := fakecoder.DemoSeed()
 	for i, app := range seed.OAuth2Apps {
 		if app.Name == "backstage" {
 			seed.OAuth2Apps[i].CallbackURL = r.front.URL + "/api/auth/coder/handler/frame"
@@ -93,7 +93,7 @@ func newRig(t *testing.T, o rigOptions) *rig {
 	if o.autoUser == "" {
 		o.autoUser = "demo"
 	}
-	fake, err := codertest.NewServer(codertest.WithSeed(seed), codertest.WithOAuth2AutoApprove(o.autoUser))
+	fake, err := fakecoder.New(fakecoder.WithSeed(seed), fakecoder.WithOAuth2AutoApprove(o.autoUser))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -123,9 +123,10 @@ func newRig(t *testing.T, o rigOptions) *rig {
 					return json.Marshal(e)
 				}
 			}
-			return nil, plugintest.ErrNotFound
+			return nil, sdk.ErrNotFound
 		},
-		FindUsersFunc: func(_ context.Context, email, _, _ string) ([]json.RawMessage, error) {
+		FindUsersFunc: func(_ context.Context, q sdk.UserQuery) ([]json.RawMessage, error) {
+			email := q.Email
 			var out []json.RawMessage
 			for _, e := range catalog {
 				spec, _ := e["spec"].(map[string]any)
@@ -139,10 +140,10 @@ func newRig(t *testing.T, o rigOptions) *rig {
 		},
 	}
 	if o.script != nil {
-		host.RunScriptFunc = func(_ context.Context, hook, _ string, input json.RawMessage) (json.RawMessage, string, error) {
+		host.RunHookFunc = func(_ context.Context, hook string, input json.RawMessage) (json.RawMessage, string, error) {
 			r.scriptRuns++
 			if hook != "signin" {
-				return nil, "", plugintest.ErrNoScript
+				return nil, "", sdk.ErrNoScript
 			}
 			var in map[string]any
 			_ = json.Unmarshal(input, &in)
@@ -154,7 +155,7 @@ func newRig(t *testing.T, o rigOptions) *rig {
 			return b, "username", nil
 		}
 	}
-	h := plugintest.Start(t, &authPlugin{},
+	h := plugintest.Start(t, authPlugin{},
 		plugintest.WithConfig(string(raw)),
 		plugintest.WithHost(host),
 		plugintest.WithHostInfo(sdk.HostInfo{

@@ -9,7 +9,7 @@ import (
 
 	"github.com/dop251/goja"
 
-	"github.com/coderhost/coderhost/sdk/codertest"
+	"github.com/coderhost/coderhost/sdk/fakecoder"
 )
 
 // TestProfileCannotBreakOutOfThePage signs in a Coder user whose name,
@@ -17,13 +17,13 @@ import (
 // script element, and runs the callback page's script: it must post the
 // profile unchanged and nothing else may run.
 func TestProfileCannotBreakOutOfThePage(t *testing.T) {
-	evil := codertest.SeedUser{
+	evil := fakecoder.SeedUser{
 		Username:  "mallory",
 		Name:      `</script><script>window.pwned=1</script>'); window.pwned=2; ('` + "\u2028\u2029",
 		Email:     `o'brien"</script>` + "\u2028" + `@example.com`,
 		AvatarURL: `https://x.example/a.png?'-alert(1)-'"><img src=x onerror=alert(1)>`,
 	}
-	r := newRig(t, rigOptions{autoUser: "mallory", seed: func(s *codertest.Seed) { s.Users = append(s.Users, evil) }})
+	r := newRig(t, rigOptions{autoUser: "mallory", seed: func(s *fakecoder.Seed) { s.Users = append(s.Users, evil) }})
 	cb := r.authorize(r.startQuery("popup"))
 	page := r.browser.get(cb, nil)
 	body := readBody(page)

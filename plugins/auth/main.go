@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"os"
 	"strings"
 	"time"
 
@@ -31,9 +32,29 @@ func describe() sdk.Description {
 	return sdk.Description{
 		ID:           "auth",
 		Version:      version,
-		Description:  "Coder as a Backstage OAuth and sign-in provider, with identity tokens Backstage trusts.",
+		Summary:      "Coder as a Backstage OAuth and sign-in provider, with identity tokens Backstage trusts.",
 		Capabilities: []string{"http", "auth-provider", "identity-tokens"},
 		ConfigSchema: configSchema,
+	}
+}
+
+// authPlugin is the plugin: each configuration yields its own handler.
+type authPlugin struct{}
+
+func (authPlugin) Describe() sdk.Description { return describe() }
+
+func (authPlugin) Configure(_ context.Context, req sdk.ConfigureRequest) (http.Handler, error) {
+	var cfg config
+	if err := req.DecodeConfig(&cfg); err != nil {
+		return nil, err
+	}
+	return newHandler(cfg, req.Info, req.Host)
+}
+
+func main() {
+	if err := sdk.Serve(authPlugin{}); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
 	}
 }
 
@@ -49,7 +70,7 @@ type authHandler struct {
 func (h *authHandler) CheckHealth(ctx context.Context) sdk.Health { return h.health(ctx) }
 
 // newHandler checks the configuration and builds the handler serving it.
-func newHandler(cfg config, info sdk.HostInfo, host signin.Host) (*authHandler, error) {
+func newHandler(cfg config, info sdk.HostInfo, host sdk.Host) (*authHandler, error) {
 	s, err := cfg.check(info)
 	if err != nil {
 		return nil, err

@@ -17,7 +17,7 @@ import (
 	"github.com/go-jose/go-jose/v4"
 	"github.com/go-jose/go-jose/v4/jwt"
 
-	"github.com/coderhost/coderhost/sdk/codertest"
+	"github.com/coderhost/coderhost/sdk/fakecoder"
 )
 
 // jwks fetches the published keys.
@@ -93,14 +93,14 @@ func (r *rig) userInfo(token string) (int, map[string]any) {
 
 func TestSignInResolvers(t *testing.T) {
 	keyFile := writeKey(t)
-	ghost := func(s *codertest.Seed) {
-		s.Users = append(s.Users, codertest.SeedUser{Username: "ghost", Email: "ghost+ci@corp.example", Name: "Ghost"})
+	ghost := func(s *fakecoder.Seed) {
+		s.Users = append(s.Users, fakecoder.SeedUser{Username: "ghost", Email: "ghost+ci@corp.example", Name: "Ghost"})
 	}
 	tests := []struct {
 		name      string
 		signIn    map[string]any
 		user      string
-		seed      func(*codertest.Seed)
+		seed      func(*fakecoder.Seed)
 		script    func(map[string]any) (map[string]any, error)
 		ent       bool
 		wantUser  string
@@ -226,8 +226,8 @@ func TestIdentityEndpoints(t *testing.T) {
 		}
 	}
 	// A valid token for a user the catalog has never heard of.
-	ghost := newRig(t, rigOptions{autoUser: "ghost", seed: func(s *codertest.Seed) {
-		s.Users = append(s.Users, codertest.SeedUser{Username: "ghost", Email: "ghost@example.com"})
+	ghost := newRig(t, rigOptions{autoUser: "ghost", seed: func(s *fakecoder.Seed) {
+		s.Users = append(s.Users, fakecoder.SeedUser{Username: "ghost", Email: "ghost@example.com"})
 	}, config: map[string]any{"signing_key_files": []string{newKey}, "sign_in": map[string]any{"resolver": map[string]any{
 		"usernameMatchingUserEntityName": map[string]any{"dangerously_allow_sign_in_without_user_in_catalog": true}}}}})
 	_, msg, _ = ghost.signIn()

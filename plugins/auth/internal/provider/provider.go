@@ -13,6 +13,7 @@ import (
 	"github.com/coderhost/coderhost/plugins/auth/internal/coderauth"
 	"github.com/coderhost/coderhost/plugins/auth/internal/identity"
 	"github.com/coderhost/coderhost/plugins/auth/internal/signin"
+	"github.com/coderhost/coderhost/sdk"
 )
 
 // ID is the provider id: the frontend's OAuth2 class is created with
@@ -35,7 +36,7 @@ type Options struct {
 	Issuer *identity.Issuer
 	// Catalog answers userinfo for users this process has not issued a
 	// token to since it started.
-	Catalog signin.Host
+	Catalog sdk.Host
 	// BaseURL is the plugin's external base URL (.../api/auth): the tokens'
 	// issuer and the base of the discovery document.
 	BaseURL string

@@ -13,17 +13,6 @@ import (
 	"github.com/coderhost/coderhost/sdk"
 )
 
-// Host is the part of the host's services sign-in uses; sdk.Host has it.
-type Host interface {
-	RunHook(ctx context.Context, hook string, input, out any) (string, error)
-	RunScript(ctx context.Context, name string, input, out any) error
-	GetEntity(ctx context.Context, ref string) (json.RawMessage, error)
-	FindUsers(ctx context.Context, q sdk.UserQuery) ([]json.RawMessage, error)
-}
-
-// ErrNoResult is what Host returns when every script ran and returned null.
-var ErrNoResult = errors.New("every script returned null")
-
 // Profile is the Coder user signing in, as GET /api/v2/users/me returns it
 // and as signin scripts receive it.
 type Profile struct {
@@ -76,12 +65,12 @@ type Spec struct {
 // Chain is an ordered list of resolvers.
 type Chain struct {
 	specs []Spec
-	host  Host
+	host  sdk.Host
 }
 
 // New checks specs and returns the chain. Errors name the resolver and the
 // option at fault.
-func New(specs []Spec, host Host) (*Chain, error) {
+func New(specs []Spec, host sdk.Host) (*Chain, error) {
 	if len(specs) == 0 {
 		return nil, errors.New("no resolver is configured")
 	}
@@ -277,12 +266,13 @@ func (c *Chain) byScript(ctx context.Context, s Spec, p Profile) (Identity, erro
 		}
 	}
 	switch {
-	case errors.Is(err, ErrNoResult):
+	case errors.Is(err, sdk.ErrNoResult):
 		return Identity{}, backstage.Errorf(backstage.NotFoundError, "The %s returned null for this user", what)
 	case errors.Is(err, sdk.ErrNoScript), errors.Is(err, sdk.ErrNotConfigured):
 		return Identity{}, backstage.Wrap(backstage.GenericError,
 			fmt.Sprintf("Sign-in is configured to run the %s, but the host has no such script", what), err)
 	case err != nil:
+		// A *sdk.ScriptError names the script and the position that failed.
 		return Identity{}, backstage.Wrap(backstage.GenericError, "Sign-in script failed", err)
 	}
 	if out.UserEntityRef == "" {
@@ -314,7 +304,7 @@ func (c *Chain) byScript(ctx context.Context, s Spec, p Profile) (Identity, erro
 // Ownership recomputes the default ownership of a user entity ref from the
 // catalog: the user and its direct groups. It returns sdk.ErrNotFound
 // (wrapped) when the catalog has no such entity.
-func Ownership(ctx context.Context, host Host, userRef string) ([]string, error) {
+func Ownership(ctx context.Context, host sdk.Host, userRef string) ([]string, error) {
 	ref, err := ParseRef(userRef, "user", "default")
 	if err != nil {
 		return nil, err

@@ -71,7 +71,7 @@ func (h *fakeHost) RunHook(_ context.Context, hook string, input, out any) (stri
 		return "", err
 	}
 	if id == nil {
-		return "", ErrNoResult
+		return "", sdk.ErrNoResult
 	}
 	b, _ := json.Marshal(id)
 	return "username", json.Unmarshal(b, out)
@@ -147,8 +147,10 @@ func TestResolvers(t *testing.T) {
 			want: Identity{"user:default/jdoe", []string{"user:default/jdoe", "group:default/team-a", "group:default/team-b"}}},
 		{name: "script that throws stops the chain",
 			specs: []Spec{{Resolver: Script}, {Resolver: UsernameMatchingUserEntityName}}, profile: jdoe,
-			hook:     func(Profile) (*Identity, error) { return nil, &sdkScriptError{"signin.js:3:7: no"} },
-			wantName: "Error", wantMsg: "Sign-in script failed; caused by Error: signin.js:3:7: no"},
+			hook: func(Profile) (*Identity, error) {
+				return nil, &sdk.ScriptError{Script: "username", Pos: "username.js:3:7", Message: "no"}
+			},
+			wantName: "Error", wantMsg: `Sign-in script failed; caused by Error: script "username" (username.js:3:7): no`},
 		{name: "script returning a bad ref",
 			specs: []Spec{{Resolver: Script}}, profile: jdoe,
 			hook:     func(Profile) (*Identity, error) { return &Identity{UserEntityRef: "jdoe"}, nil },
@@ -182,10 +184,6 @@ func TestResolvers(t *testing.T) {
 		})
 	}
 }
-
-type sdkScriptError struct{ msg string }
-
-func (e *sdkScriptError) Error() string { return e.msg }
 
 func TestScriptResolverRunsANamedScript(t *testing.T) {
 	h := &fakeHost{hook: func(Profile) (*Identity, error) { return &Identity{UserEntityRef: "user:default/x"}, nil }}
