@@ -37,7 +37,8 @@ type rig struct {
 	coder   *httptest.Server
 	front   *httptest.Server
 	browser *browser
-	// hostCalls counts catalog and script calls the plugin made.
+	harness *plugintest.Harness
+	// scriptRuns counts the signin hook runs the plugin asked for.
 	scriptRuns int
 }
 
@@ -51,6 +52,8 @@ type rigOptions struct {
 	script   func(profile map[string]any) (map[string]any, error)
 	catalog  []map[string]any
 	autoUser string
+	// fake adds options to the fake Coder.
+	fake []fakecoder.Option
 }
 
 // demoCatalog mirrors examples/catalog: users demo (in platform-team and
@@ -93,7 +96,7 @@ func newRig(t *testing.T, o rigOptions) *rig {
 	if o.autoUser == "" {
 		o.autoUser = "demo"
 	}
-	fake, err := fakecoder.New(fakecoder.WithSeed(seed), fakecoder.WithOAuth2AutoApprove(o.autoUser))
+	fake, err := fakecoder.New(append([]fakecoder.Option{fakecoder.WithSeed(seed), fakecoder.WithOAuth2AutoApprove(o.autoUser)}, o.fake...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -161,7 +164,7 @@ func newRig(t *testing.T, o rigOptions) *rig {
 		plugintest.WithHostInfo(sdk.HostInfo{
 			ExternalURL: r.front.URL, CoderURL: r.coder.URL, BackstageAppURL: appOrigin + "/",
 		}))
-	plugin = h
+	plugin, r.harness = h, h
 	r.browser = newBrowser(t)
 	return r
 }
