@@ -300,3 +300,30 @@ func mapBlocksJSON(v cty.Value, b protocol.Block, src []*hclsyntax.Block, secret
 	buf.WriteByte('}')
 	return buf.Bytes(), nil
 }
+
+// PluginString returns the value of a top-level string attribute of p's
+// config block (evaluated with env() as the decoder does), and whether it is
+// set. Commands that describe a configuration use it for the few plugin
+// settings they need without launching the plugin.
+func (c *Config) PluginString(p Plugin, name string) (string, bool) {
+	if p.Config == nil {
+		return "", false
+	}
+	content, _, diags := p.Config.PartialContent(&hcl.BodySchema{Attributes: []hcl.AttributeSchema{{Name: name}}})
+	if diags.HasErrors() {
+		return "", false
+	}
+	attr, ok := content.Attributes[name]
+	if !ok {
+		return "", false
+	}
+	ctx := c.ctx
+	if ctx == nil {
+		ctx = evalContext(os.LookupEnv)
+	}
+	v, diags := attr.Expr.Value(ctx)
+	if diags.HasErrors() || v.IsNull() || !v.IsKnown() || v.Type() != cty.String {
+		return "", false
+	}
+	return v.AsString(), true
+}

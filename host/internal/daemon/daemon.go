@@ -27,6 +27,7 @@ import (
 	"github.com/coderhost/coderhost/host/internal/proxy"
 	"github.com/coderhost/coderhost/host/internal/scripting"
 	"github.com/coderhost/coderhost/host/internal/server"
+	"github.com/coderhost/coderhost/host/internal/wiring"
 	"github.com/coderhost/coderhost/internal/protocol"
 	"github.com/coderhost/coderhost/sdk/fakecoder"
 )
@@ -239,11 +240,11 @@ func (d *Daemon) build(ctx context.Context, cfg *config.Config, prev *state) (_ 
 	}
 
 	if cfg.Coder.Demo {
-		if prev != nil && prev.demo != nil && prev.cfg.Coder == cfg.Coder && prev.cfg.ExternalURL == cfg.ExternalURL {
+		if prev != nil && prev.demo != nil && prev.cfg.Coder == cfg.Coder && sameAuthCallback(prev.cfg, cfg) {
 			st.demo = prev.demo
 		} else {
 			seed := fakecoder.DemoSeed()
-			demoCallback(seed, cfg.ExternalURL)
+			demoCallback(seed, cfg)
 			if cfg.Coder.DemoSeed != "" {
 				if seed, err = fakecoder.LoadSeed(cfg.Coder.DemoSeed); err != nil {
 					return nil, fmt.Errorf("%s: coder.demo_seed: %w", cfg.Path, err)
@@ -363,14 +364,27 @@ func (d *Daemon) configurePlugins(ctx context.Context, cfg *config.Config, st *s
 }
 
 // demoCallback points the demo deployment's "backstage" OAuth2 app at the
-// auth plugin's callback on this host, wherever external_url puts it, so
-// the default configuration signs in with no extra set-up.
-func demoCallback(seed *fakecoder.Seed, externalURL string) {
+// auth plugin's callback on this host (by default
+// <external_url>/api/auth/coder/handler/frame), so the default
+// configuration signs in with no extra set-up.
+func demoCallback(seed *fakecoder.Seed, cfg *config.Config) {
+	auth, _, callback := wiring.AuthURLs(cfg)
+	if auth == nil {
+		return
+	}
 	for i, app := range seed.OAuth2Apps {
 		if app.Name == "backstage" {
-			seed.OAuth2Apps[i].CallbackURL = strings.TrimRight(externalURL, "/") + "/api/auth/coder/handler/frame"
+			seed.OAuth2Apps[i].CallbackURL = callback
 		}
 	}
+}
+
+// sameAuthCallback reports whether two configurations register the same
+// callback with the demo deployment.
+func sameAuthCallback(a, b *config.Config) bool {
+	_, _, ca := wiring.AuthURLs(a)
+	_, _, cb := wiring.AuthURLs(b)
+	return ca == cb
 }
 
 // withDefaults fills the zero fields of spec the way Launch did for prev, so
@@ -564,7 +578,7 @@ func (d *Daemon) banner() {
 			fmt.Fprintf(out, "demo oauth client secret: %s\n", secret)
 		}
 	}
-	fmt.Fprint(out, appConfigSnippet(d.addr.String(), st.cfg))
+	fmt.Fprint(out, wiring.ProxyEndpoint(d.addr.String(), st.cfg))
 	d.log.Info("coderhost started", "version", d.opts.Version, "listen", d.addr.String(),
 		"coder", st.coderURL, "plugins", len(st.order), "scripts", len(st.cfg.Scripts))
 }
@@ -603,25 +617,4 @@ func (b backend) NotReady() []string {
 		}
 	}
 	return reasons
-}
-
-// appConfigSnippet is the Backstage app-config.yaml fragment that points the
-// Coder frontend plugin's proxy endpoint at this host.
-func appConfigSnippet(addr string, cfg *config.Config) string {
-	quote := func(vs []string) string {
-		q := make([]string, len(vs))
-		for i, v := range vs {
-			q[i] = "'" + v + "'"
-		}
-		return "[" + strings.Join(q, ", ") + "]"
-	}
-	return fmt.Sprintf(`backstage app-config.yaml:
-  proxy:
-    endpoints:
-      '/coder':
-        target: 'http://%s/'
-        changeOrigin: true
-        allowedMethods: %s
-        allowedHeaders: %s
-`, addr, quote(cfg.Proxy.AllowedMethods), quote(cfg.Proxy.AllowedHeaders))
 }
