@@ -14,6 +14,7 @@ import (
 	"github.com/coderhost/coderhost/plugins/auth/internal/backstage"
 	"github.com/coderhost/coderhost/plugins/auth/internal/coderauth"
 	"github.com/coderhost/coderhost/plugins/auth/internal/signin"
+	"github.com/coderhost/coderhost/sdk"
 	"github.com/coderhost/coderhost/sdk/coder"
 )
 
@@ -75,7 +76,7 @@ func (h *handler) frame(w http.ResponseWriter, r *http.Request, _ string) {
 	if err == nil {
 		return
 	}
-	h.Logger.Warn("sign-in failed", "provider", ID, "error", err.Error())
+	h.Logger.Warn("sign-in failed", "provider", ID, "request_id", sdk.RequestID(r.Context()), "error", err.Error())
 	// The state reaching here may be forged: only go back to an allowed app.
 	if state.Flow == "redirect" && h.redirectAllowed(state.RedirectURL) {
 		if u, perr := url.Parse(state.RedirectURL); perr == nil {
@@ -210,7 +211,7 @@ func (h *handler) session(ctx context.Context, tok *oauth2.Token, requestedScope
 			Type: "user", UserEntityRef: id.UserEntityRef, OwnershipEntityRefs: id.OwnershipEntityRefs,
 		},
 	}
-	h.Logger.Info("signed in", "provider", ID, "coder_user", user.Username, "user_entity_ref", id.UserEntityRef)
+	h.Logger.Info("signed in", "provider", ID, "request_id", sdk.RequestID(ctx), "coder_user", user.Username, "user_entity_ref", id.UserEntityRef)
 	return resp, nil
 }
 
@@ -249,7 +250,7 @@ func (h *handler) refresh(w http.ResponseWriter, r *http.Request, _ string) {
 	}
 	resp, err := h.refreshSession(w, r)
 	if err != nil {
-		h.Logger.Info("refresh failed", "provider", ID, "error", err.Error())
+		h.Logger.Info("refresh failed", "provider", ID, "request_id", sdk.RequestID(r.Context()), "error", err.Error())
 		backstage.WriteError(w, r, backstage.Wrap(backstage.AuthenticationError, "Refresh failed", err))
 		return
 	}
@@ -301,7 +302,7 @@ func (h *handler) logout(w http.ResponseWriter, r *http.Request, _ string) {
 		// Signing out must not fail because Coder is unreachable: the
 		// cookie goes either way, and the token expires on its own.
 		if err != nil {
-			h.Logger.Warn("could not revoke the Coder token at sign-out", "provider", ID, "error", revokeError(err))
+			h.Logger.Warn("could not revoke the Coder token at sign-out", "provider", ID, "request_id", sdk.RequestID(r.Context()), "error", revokeError(err))
 		}
 	}
 	h.Cookies.RemoveRefreshToken(w, r, h.requestOrigin(r))
