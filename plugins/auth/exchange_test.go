@@ -187,7 +187,7 @@ func TestCallbackRejections(t *testing.T) {
 }
 
 // withState rewrites the decoded state of a callback URL.
-func withState(t *testing.T, cb string, edit func(url.Values)) string {
+func withState(t testing.TB, cb string, edit func(url.Values)) string {
 	t.Helper()
 	u, _ := url.Parse(cb)
 	q := u.Query()

@@ -32,7 +32,7 @@ const appOrigin = "http://localhost:3000"
 // whose "backstage" OAuth2 app calls back to it, and a browser with a
 // cookie jar.
 type rig struct {
-	t       *testing.T
+	t       testing.TB
 	fake    *fakecoder.Server
 	coder   *httptest.Server
 	front   *httptest.Server
@@ -77,7 +77,7 @@ func catalogUser(name, email string, groups ...string) map[string]any {
 	}
 }
 
-func newRig(t *testing.T, o rigOptions) *rig {
+func newRig(t testing.TB, o rigOptions) *rig {
 	t.Helper()
 	r := &rig{t: t}
 	var plugin http.Handler
@@ -218,12 +218,12 @@ func (r *rig) xhr(method, path string, origin string) *http.Response {
 // browser is an HTTP client with a cookie jar that does not follow
 // redirects, so each hop can be checked.
 type browser struct {
-	t      *testing.T
+	t      testing.TB
 	jar    *cookiejar.Jar
 	client *http.Client
 }
 
-func newBrowser(t *testing.T) *browser {
+func newBrowser(t testing.TB) *browser {
 	jar, _ := cookiejar.New(nil)
 	return &browser{t: t, jar: jar, client: &http.Client{
 		Jar:           jar,
@@ -267,7 +267,7 @@ var pageLiteral = regexp.MustCompile(`decodeURIComponent\('(.+?)'\)`)
 
 // parsePage reads the callback page's message and target origin the way
 // Backstage's own tests do.
-func parsePage(t *testing.T, resp *http.Response) (map[string]any, string) {
+func parsePage(t testing.TB, resp *http.Response) (map[string]any, string) {
 	t.Helper()
 	body := readBody(resp)
 	if resp.StatusCode != http.StatusOK || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") {
@@ -290,7 +290,7 @@ func parsePage(t *testing.T, resp *http.Response) (map[string]any, string) {
 }
 
 // writeKey writes a P-256 PKCS#8 key file.
-func writeKey(t *testing.T) string {
+func writeKey(t testing.TB) string {
 	t.Helper()
 	k, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	der, _ := x509.MarshalPKCS8PrivateKey(k)
