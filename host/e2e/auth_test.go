@@ -1,12 +1,18 @@
 package e2e
 
 import (
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
 	"encoding/json"
+	"encoding/pem"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -205,5 +211,59 @@ func TestCoderSignInThroughTheHost(t *testing.T) {
 	}
 	if code := getJSON(t, d.url("/api/v2/users/me"), http.Header{"Coder-Session-Token": {token}}, nil); code != 401 {
 		t.Fatalf("users/me after sign-out: %d", code)
+	}
+}
+
+// TestAuthConfigurationErrorsPointIntoTheFile starts the host with auth
+// configurations only the plugin can judge, or that the schema rejects, and
+// checks that each error names its place in the file and what to set.
+func TestAuthConfigurationErrorsPointIntoTheFile(t *testing.T) {
+	rsaKey, _ := rsa.GenerateKey(rand.Reader, 2048)
+	der, _ := x509.MarshalPKCS8PrivateKey(rsaKey)
+	keyFile := filepath.Join(t.TempDir(), "rsa.pem")
+	if err := os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	addr := freePort(t)
+	base := authConfig(addr)
+	// at is "config.hcl:LINE,COL" of the first occurrence of text in cfg.
+	at := func(cfg, text string) string {
+		i := strings.Index(cfg, text)
+		line := strings.Count(cfg[:i], "\n") + 1
+		col := i - strings.LastIndex(cfg[:i], "\n")
+		return fmt.Sprintf("config.hcl:%d,%d: ", line, col)
+	}
+	keyEdit := fmt.Sprintf("signing_key_files = [%q]\n    sign_in {", keyFile)
+	withKey := strings.Replace(base, "sign_in {", keyEdit, 1)
+	noID := strings.Replace(base, `client_id     = env("CODER_OAUTH_CLIENT_ID", "bac57a9e-0000-4000-8000-00000000c0de")`, "", 1)
+	emptyID := strings.Replace(base, `env("CODER_OAUTH_CLIENT_ID", "bac57a9e-0000-4000-8000-00000000c0de")`, `env("CODER_OAUTH_CLIENT_ID", "")`, 1)
+	tests := []struct {
+		name, cfg string
+		want      []string
+	}{
+		{"an RSA signing key", withKey, []string{
+			at(withKey, fmt.Sprintf("%q]", keyFile)) + `Plugin "auth" rejected its configuration; signing_key_files[0] ` + keyFile +
+				": not a P-256 (prime256v1) EC key: it is an RSA 2048-bit key", "set CODERHOST_AUTH_SIGNING_KEY_FILE"}},
+		{"an empty client id", emptyID, []string{
+			at(emptyID, `env("CODER_OAUTH_CLIENT_ID", "")`) + `Plugin "auth" rejected its configuration; client_id is empty: set CODER_OAUTH_CLIENT_ID`}},
+		{"no client id at all", noID, []string{
+			at(noID, "{\n    \n") + `Missing required argument; plugin "auth" config: The argument "client_id" is required`,
+			`Set CODER_OAUTH_CLIENT_ID: client_id = env("CODER_OAUTH_CLIENT_ID").`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.cfg == base {
+				t.Fatal("the edit did not apply")
+			}
+			out, err := exec.Command(coderhost, "run", "-config", writeConfig(t, tt.cfg), "-listen", addr).CombinedOutput()
+			if err == nil {
+				t.Fatalf("started:\n%s", out)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(string(out), w) {
+					t.Errorf("output lacks %q:\n%s", w, out)
+				}
+			}
+		})
 	}
 }

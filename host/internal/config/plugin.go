@@ -5,6 +5,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"regexp"
+	"strconv"
+	"strings"
 
 	"github.com/coderhost/coderhost/internal/protocol"
 	"github.com/hashicorp/hcl/v2"
@@ -57,7 +60,7 @@ func (c *Config) DecodePluginConfig(p Plugin, schema protocol.Schema) (json.RawM
 	val, diags := hcldec.Decode(body, spec, ctx)
 	if diags.HasErrors() {
 		for i, d := range diags {
-			diags[i] = inPlugin(d, p.ID)
+			diags[i] = inPlugin(withDescription(d, schema), p.ID)
 		}
 		return nil, newDiagnostics(diags, c.files)
 	}
@@ -72,6 +75,39 @@ func (c *Config) DecodePluginConfig(p Plugin, schema protocol.Schema) (json.RawM
 		c.secrets.set(p.ID, secrets)
 	}
 	return obj, nil
+}
+
+var missingArgument = regexp.MustCompile(`The argument "([^"]+)" is required`)
+
+// withDescription adds the attribute's description to a missing-argument
+// diagnostic: plugins say there where the value comes from (for example
+// which environment variable to set).
+func withDescription(d *hcl.Diagnostic, s protocol.Schema) *hcl.Diagnostic {
+	m := missingArgument.FindStringSubmatch(d.Detail)
+	if m == nil {
+		return d
+	}
+	if desc := describe(s, m[1]); desc != "" {
+		out := *d
+		out.Detail = strings.TrimSpace(d.Detail) + " " + desc
+		return &out
+	}
+	return d
+}
+
+// describe finds the description of the attribute name in s or its blocks.
+func describe(s protocol.Schema, name string) string {
+	for _, a := range s.Attributes {
+		if a.Name == name {
+			return a.Description
+		}
+	}
+	for _, b := range s.Blocks {
+		if d := describe(b.Schema, name); d != "" {
+			return d
+		}
+	}
+	return ""
 }
 
 func inPlugin(d *hcl.Diagnostic, id string) *hcl.Diagnostic {
@@ -327,3 +363,45 @@ func (c *Config) PluginString(p Plugin, name string) (string, bool) {
 	}
 	return v.AsString(), true
 }
+
+// leadingSetting matches the setting a plugin's error message starts with:
+// "client_id is empty", "signing_key_files[1] ...", "sign_in: ...".
+var leadingSetting = regexp.MustCompile(`^([a-z_][a-z0-9_]*)(?:\[(\d+)\])?(?:[ :.]|$)`)
+
+// PluginError places err, a plugin's refusal of its configuration, in the
+// file: at the attribute (or list element, or block) of p's config block
+// that the plugin's message starts with, or else at the plugin block. It
+// renders like Diagnostics and unwraps to err.
+func (c *Config) PluginError(p Plugin, err error) error {
+	msg := strings.TrimPrefix(err.Error(), fmt.Sprintf("plugin %q rejected its configuration: ", p.ID))
+	subject := p.DeclRange
+	if body, ok := p.Config.(*hclsyntax.Body); ok {
+		if m := leadingSetting.FindStringSubmatch(msg); m != nil {
+			if attr, ok := body.Attributes[m[1]]; ok {
+				subject = attr.Expr.Range()
+				if tuple, ok := attr.Expr.(*hclsyntax.TupleConsExpr); ok && m[2] != "" {
+					if i, _ := strconv.Atoi(m[2]); i < len(tuple.Exprs) {
+						subject = tuple.Exprs[i].Range()
+					}
+				}
+			} else if bs := blocksOf(body, m[1]); len(bs) > 0 {
+				subject = bs[0].DefRange()
+			}
+		}
+	}
+	d := newDiagnostics(hcl.Diagnostics{{
+		Severity: hcl.DiagError,
+		Summary:  fmt.Sprintf("Plugin %q rejected its configuration", p.ID),
+		Detail:   msg,
+		Subject:  &subject,
+	}}, c.files)
+	return &pluginError{d: d, err: err}
+}
+
+type pluginError struct {
+	d   *Diagnostics
+	err error
+}
+
+func (e *pluginError) Error() string { return e.d.Error() }
+func (e *pluginError) Unwrap() error { return e.err }

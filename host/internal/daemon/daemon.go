@@ -354,6 +354,11 @@ func (d *Daemon) configurePlugins(ctx context.Context, cfg *config.Config, st *s
 				}
 				cancel()
 			}
+			for _, pc := range cfg.Plugins {
+				if pc.ID == id {
+					err = cfg.PluginError(pc, err)
+				}
+			}
 			return err
 		}
 		if previous != nil {
