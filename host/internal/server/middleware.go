@@ -13,16 +13,11 @@ import (
 	"runtime/debug"
 	"time"
 
-	"github.com/coderhost/coderhost/sdk/grpcplugin"
+	"github.com/coderhost/coderhost/internal/protocol"
 )
 
-type ctxKey struct{}
-
 // RequestID returns the id of the request carried by ctx.
-func RequestID(ctx context.Context) string {
-	id, _ := ctx.Value(ctxKey{}).(string)
-	return id
-}
+func RequestID(ctx context.Context) string { return protocol.RequestID(ctx) }
 
 // validRequestID accepts ids set by a trusted front (Backstage, a load
 // balancer) when they are short and plain; anything else is replaced.
@@ -52,7 +47,7 @@ func requestID(next http.Handler) http.Handler {
 			r.Header.Set("X-Request-Id", id)
 		}
 		w.Header().Set("X-Request-Id", id)
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, id)))
+		next.ServeHTTP(w, r.WithContext(protocol.WithRequestID(r.Context(), id)))
 	})
 }
 
@@ -142,7 +137,7 @@ func recoverer(l *slog.Logger, next http.Handler) http.Handler {
 			l.Error("panic serving request", "request_id", RequestID(r.Context()),
 				"method", r.Method, "path", r.URL.EscapedPath(), "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
 			if sw.status == 0 {
-				grpcplugin.WriteError(sw, http.StatusInternalServerError, "Internal server error.",
+				protocol.WriteError(sw, http.StatusInternalServerError, "Internal server error.",
 					"request id "+RequestID(r.Context()))
 			}
 		}()
