@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/coderhost/coderhost/sdk/coder"
-	"github.com/coderhost/coderhost/sdk/codertest"
+	"github.com/coderhost/coderhost/sdk/fakecoder"
 )
 
 // build is the part of a WorkspaceBuild the tests read.
@@ -33,7 +33,7 @@ func (e *env) client(user string) *coder.Client {
 }
 
 func TestActionsHappyPath(t *testing.T) {
-	e := startEnv(t, withFake(codertest.WithBuildDelays(0, 30*time.Millisecond)))
+	e := startEnv(t, withFake(fakecoder.WithBuildDelays(0, 30*time.Millisecond)))
 	alice := e.client("alice")
 	wait := func(t *testing.T, id string) coder.Workspace {
 		t.Helper()
@@ -124,7 +124,7 @@ func TestActionsHappyPath(t *testing.T) {
 // TestActionsPassCoderErrorsThrough: Coder's refusals reach the caller with
 // Coder's status and body.
 func TestActionsPassCoderErrorsThrough(t *testing.T) {
-	e := startEnv(t, withFake(codertest.WithBuildDelays(0, time.Minute)))
+	e := startEnv(t, withFake(fakecoder.WithBuildDelays(0, time.Minute)))
 	busy := e.workspaceID("alice", "api-main")
 	if r := e.do(http.MethodPost, "/v1/workspaces/"+busy+"/stop", e.token("alice"), nil); r.status != 201 {
 		t.Fatalf("stop: %d %s", r.status, r.body)
@@ -175,7 +175,7 @@ func TestActionsPassCoderErrorsThrough(t *testing.T) {
 }
 
 func TestRestartReportsAFailedStop(t *testing.T) {
-	e := startEnv(t, withFake(codertest.WithBuildDelays(0, 20*time.Millisecond)))
+	e := startEnv(t, withFake(fakecoder.WithBuildDelays(0, 20*time.Millisecond)))
 	e.fake.FailNextBuilds(1, "terraform destroy: boom")
 	r := e.do(http.MethodPost, "/v1/workspaces/"+e.workspaceID("alice", "api-main")+"/restart", e.token("alice"), nil)
 	if ce := r.coderError(t); r.status != 409 || !strings.Contains(ce.Message, "ended failed") || !strings.Contains(ce.Detail, "boom") {

@@ -5,8 +5,28 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/coderhost/coderhost/internal/entityconfig"
 	"github.com/coderhost/coderhost/sdk"
 )
+
+// parseConfig reads the whole config block: the entity configuration
+// attributes the catalog plugin shares (entityconfig.AppConfig) and the
+// plugin's own knobs.
+func parseConfig(req sdk.ConfigureRequest) (config, error) {
+	var app entityconfig.AppConfig
+	if err := req.DecodeConfig(&app); err != nil {
+		return config{}, err
+	}
+	app, err := app.WithDefaults(req.Info)
+	if err != nil {
+		return config{}, err
+	}
+	s, err := parseSettings(req.Config)
+	if err != nil {
+		return config{}, err
+	}
+	return config{settings: s, app: app}, nil
+}
 
 // settings are the plugin's own knobs, after defaults and validation.
 type settings struct {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -10,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/coderhost/coderhost/internal/entityconfig"
 	"github.com/coderhost/coderhost/plugins/workspaces/internal/display"
 	"github.com/coderhost/coderhost/plugins/workspaces/internal/listcache"
 	"github.com/coderhost/coderhost/plugins/workspaces/internal/search"
@@ -31,15 +31,12 @@ type target struct {
 	reasons      []string
 }
 
-// resolver compiles an entity's configuration.
-type resolver func(ctx context.Context, entity json.RawMessage) (target, error)
-
 // config is one accepted configuration of the plugin.
 type config struct {
 	settings settings
-	// accessURL is where workspace links point (the Coder dashboard).
-	accessURL string
-	resolve   resolver
+	// app is the entity configuration shared with the catalog plugin; its
+	// AccessURL is where workspace links point.
+	app entityconfig.AppConfig
 }
 
 // handler serves one configuration. It holds no per-request state; caches
@@ -49,7 +46,8 @@ type handler struct {
 	info     sdk.HostInfo
 	host     sdk.Host
 	coderURL string
-	base     *coder.Client // no token; WithToken per request
+	coderOpt []coder.Option // shared transport, user agent, retries
+	base     *coder.Client  // no token: health checks
 	users    *listcache.UserKeyer
 	cache    *listcache.Cache[listing]
 	hub      *watch.Hub
@@ -68,20 +66,23 @@ func newHandler(cfg config, info sdk.HostInfo, host sdk.Host) (*handler, error) 
 	}
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.MaxIdleConnsPerHost = 64 // many users, one Coder: keep connections warm
-	base, err := coder.New(info.CoderURL,
+	opts := []coder.Option{
 		coder.WithHTTPClient(&http.Client{Transport: tr}),
-		coder.WithUserAgent("coderhost-plugin-workspaces/"+version),
-		coder.WithRetryPolicy(retryPolicy))
-	if err != nil {
-		return nil, err
+		coder.WithUserAgent("coderhost-plugin-workspaces/" + version),
+		coder.WithRetryPolicy(retryPolicy),
 	}
-	if cfg.accessURL == "" {
-		cfg.accessURL = info.CoderURL
+	base, err := coder.New(info.CoderURL, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("the host's Coder URL: %w", err)
+	}
+	if cfg.app.AccessURL == "" {
+		cfg.app.AccessURL = info.CoderURL
 	}
 	s := cfg.settings
 	h := &handler{
 		cfg: cfg, info: info, host: host,
 		coderURL: info.CoderURL,
+		coderOpt: opts,
 		base:     base,
 		users:    listcache.NewUserKeyer(),
 		cache:    listcache.New[listing](listcache.Options{TTL: s.CacheTTL, Size: s.CacheSize}),
@@ -130,12 +131,16 @@ type caller struct {
 // caller returns the Coder client acting as the request's user, or writes
 // the 401.
 func (h *handler) caller(w http.ResponseWriter, r *http.Request) (caller, bool) {
-	token := r.Header.Get(coder.SessionTokenHeader)
-	if token == "" {
+	client, err := sdk.CoderClient(r, h.coderOpt...)
+	switch {
+	case errors.Is(err, sdk.ErrNoSessionToken):
 		writeAPIError(w, errNoToken)
 		return caller{}, false
+	case err != nil:
+		writeAPIError(w, &apiError{Status: http.StatusInternalServerError, Message: "No Coder client for this request.", Detail: err.Error()})
+		return caller{}, false
 	}
-	return caller{client: h.base.WithToken(token), key: h.users.Key(token)}, true
+	return caller{client: client, key: h.users.Key(sdk.SessionToken(r))}, true
 }
 
 // changed tells caches and pollers that the user changed something.
@@ -163,7 +168,7 @@ func (h *handler) entity(ctx context.Context, ref string) (target, *apiError) {
 	case err != nil:
 		return target{}, &apiError{Status: http.StatusBadGateway, Message: fmt.Sprintf("Looking up %q in the catalog failed.", ref), Detail: err.Error()}
 	}
-	t, err := h.cfg.resolve(ctx, raw)
+	t, err := h.resolve(ctx, raw)
 	if err != nil {
 		return target{}, resolveError(ref, err)
 	}
@@ -191,7 +196,7 @@ type workspaceView struct {
 
 func (h *handler) view(w coder.Workspace) workspaceView {
 	w.TemplateIcon = display.Icon(w.TemplateIcon, h.info.ExternalURL)
-	return workspaceView{Workspace: w, DisplayStatus: display.Status(w), URL: display.WorkspaceURL(h.cfg.accessURL, w.OwnerName, w.Name)}
+	return workspaceView{Workspace: w, DisplayStatus: display.Status(w), URL: display.WorkspaceURL(h.cfg.app.AccessURL, w.OwnerName, w.Name)}
 }
 
 // listResponse is the answer of the list route and each watch event.

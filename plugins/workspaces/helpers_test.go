@@ -2,19 +2,27 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"gopkg.in/yaml.v3"
+
+	"github.com/coderhost/coderhost/internal/protocol"
 	"github.com/coderhost/coderhost/sdk"
 	"github.com/coderhost/coderhost/sdk/coder"
 	"github.com/coderhost/coderhost/sdk/codertest"
+	"github.com/coderhost/coderhost/sdk/fakecoder"
+	"github.com/coderhost/coderhost/sdk/plugintest"
 )
 
 const (
@@ -23,105 +31,142 @@ const (
 	entityAPI = "/v1/entities/component/default/api/workspaces"
 )
 
-// targets are the test catalog's entities, compiled.
-var targets = map[string]target{
-	"component:default/api": {
-		repoURL: repo, keys: []string{"repo_url", "custom_repo"},
-		variants:     []string{repo, repo + ".git", repo + "/"},
-		templateName: "go", compatible: true,
-		params: map[string]string{"repo_url": repo, "custom_repo": repo, "go_version": "1.26"},
-	},
-	"component:default/norepo": {templateName: "go", compatible: true, keys: []string{"repo_url"}},
-	"component:default/py": {
-		repoURL: "https://github.com/acme/py", keys: []string{"repo_url"}, variants: []string{"https://github.com/acme/py"},
-		templateName: "py", compatible: true, params: map[string]string{"repo_url": "https://github.com/acme/py"},
-	},
-	"component:default/optout": {repoURL: repo, keys: []string{"repo_url"}, variants: []string{repo}, templateName: "go",
-		reasons: []string{"The entity opted out of Coder."}},
-}
+// repoVariants are the URLs under which the test seed's workspaces may have
+// stored the api entity's repository.
+var repoVariants = []string{repo, repo + ".git", repo + "/", "http://github.com/acme/api",
+	"ssh://git@github.com/acme/api.git", "git@github.com:acme/api.git"}
 
-type testHost struct{}
-
-func (testHost) RunScript(context.Context, string, string, any, any) (string, error) {
-	return "", sdk.ErrNotConfigured
-}
-
-func (testHost) GetEntity(_ context.Context, ref string) (json.RawMessage, error) {
-	if _, ok := targets[ref]; !ok {
+// catalog serves testdata/catalog.yaml as the host's catalog service.
+func catalog(t testing.TB) func(context.Context, string) (json.RawMessage, error) {
+	data, err := os.ReadFile("testdata/catalog.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	entities := map[string]json.RawMessage{}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	for {
+		var e map[string]any
+		if err := dec.Decode(&e); err == io.EOF {
+			break
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		md := e["metadata"].(map[string]any)
+		ref := strings.ToLower(fmt.Sprintf("%s:default/%s", e["kind"], md["name"]))
+		entities[ref], _ = json.Marshal(e)
+	}
+	return func(_ context.Context, ref string) (json.RawMessage, error) {
+		if e, ok := entities[ref]; ok {
+			return e, nil
+		}
 		return nil, sdk.ErrNotFound
 	}
-	return json.Marshal(map[string]string{"ref": ref})
-}
-
-func (testHost) FindUsers(context.Context, sdk.UserQuery) ([]json.RawMessage, error) {
-	return nil, sdk.ErrNotConfigured
-}
-
-func testResolve(_ context.Context, raw json.RawMessage) (target, error) {
-	var e struct{ Ref string }
-	if err := json.Unmarshal(raw, &e); err != nil {
-		return target{}, err
-	}
-	return targets[e.Ref], nil
 }
 
 // env is the plugin serving one configuration in front of a fake Coder.
 type env struct {
 	t    *testing.T
-	fake *codertest.Server
-	h    *handler
-	srv  *httptest.Server
+	fake *fakecoder.Server
+	base string // where the plugin's routes are
 	http *http.Client
+	// h is the handler, when the test serves it directly (see startDirect).
+	h *handler
+	// close stops the servers of a direct env.
+	close func()
 }
 
-type envOption func(*settings, *[]codertest.Option)
-
-func withSettings(f func(*settings)) envOption {
-	return func(s *settings, _ *[]codertest.Option) { f(s) }
+// options is the plugin's config block; tests override single attributes.
+type options struct {
+	config map[string]any
+	fake   []fakecoder.Option
 }
 
-func withFake(o ...codertest.Option) envOption {
-	return func(_ *settings, fo *[]codertest.Option) { *fo = append(*fo, o...) }
+type envOption func(*options)
+
+func withConfig(name string, v any) envOption {
+	return func(o *options) { o.config[name] = v }
 }
 
-// testSettings keep every wait short.
-func testSettings() settings {
-	s := defaultSettings()
-	s.CacheTTL = time.Minute
-	s.UpstreamTimeout = 5 * time.Second
-	s.RestartTimeout = 10 * time.Second
-	s.BuildPollInterval = 10 * time.Millisecond
-	s.WatchInterval = 20 * time.Millisecond
-	s.WatchIdleInterval = 50 * time.Millisecond
-	s.HeartbeatInterval = time.Hour
-	s.MaxStreamsPerUser = 3
-	return s
+func withFake(opts ...fakecoder.Option) envOption {
+	return func(o *options) { o.fake = append(o.fake, opts...) }
 }
 
+// newOptions keeps every wait short.
+func newOptions(opts []envOption) options {
+	o := options{config: map[string]any{
+		"repo_url_param_keys":  []string{"repo_url", "custom_repo"},
+		"cache_ttl":            "1m",
+		"upstream_timeout":     "5s",
+		"restart_timeout":      "10s",
+		"build_poll_interval":  "10ms",
+		"watch_interval":       "20ms",
+		"watch_idle_interval":  "50ms",
+		"heartbeat_interval":   "1h",
+		"max_streams_per_user": 3,
+	}}
+	for _, fn := range opts {
+		fn(&o)
+	}
+	return o
+}
+
+func newFake(t *testing.T, o options) *fakecoder.Server {
+	seed, err := fakecoder.LoadSeed("testdata/seed.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return codertest.NewServer(t, append([]fakecoder.Option{fakecoder.WithSeed(seed), fakecoder.WithBuildDelays(0, 0)}, o.fake...)...)
+}
+
+// startEnv runs the plugin the way the host does (sdk.Serve, the real
+// protocol and HTTP bridge) with the test catalog as host service.
 func startEnv(t *testing.T, opts ...envOption) *env {
 	t.Helper()
-	seed, err := codertest.LoadSeed("testdata/seed.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := testSettings()
-	fo := []codertest.Option{codertest.WithSeed(seed), codertest.WithBuildDelays(0, 0)}
-	for _, o := range opts {
-		o(&s, &fo)
-	}
-	fake := codertest.New(t, fo...)
-	e := &env{t: t, fake: fake}
-	e.h, err = newHandler(config{settings: s, resolve: testResolve}, sdk.HostInfo{CoderURL: fake.URL(), ExternalURL: proxyURL}, testHost{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.srv = httptest.NewServer(e.h)
-	e.http = &http.Client{Transport: &http.Transport{}}
-	t.Cleanup(func() {
-		e.http.CloseIdleConnections()
-		e.srv.Close()
-	})
+	o := newOptions(opts)
+	fake := newFake(t, o)
+	cfg, _ := json.Marshal(o.config)
+	h := plugintest.Start(t, plugin{},
+		plugintest.WithConfig(string(cfg)),
+		plugintest.WithHostInfo(sdk.HostInfo{CoderURL: fake.URL(), ExternalURL: proxyURL}),
+		plugintest.WithHost(&plugintest.Host{GetEntityFunc: catalog(t)}))
+	e := &env{t: t, fake: fake, base: h.URL + "/api/workspaces", http: &http.Client{Transport: &http.Transport{}}}
+	t.Cleanup(e.http.CloseIdleConnections)
 	return e
+}
+
+// startDirect serves the handler in-process, without the protocol: for
+// streams (the protocol's HTTP bridge answers once) and for tests that look
+// at the handler's pollers.
+func startDirect(t *testing.T, opts ...envOption) *env {
+	t.Helper()
+	o := newOptions(opts)
+	fake := newFake(t, o)
+	raw, _ := json.Marshal(o.config)
+	info := sdk.HostInfo{CoderURL: fake.URL(), ExternalURL: proxyURL, MountPath: "/api/workspaces/"}
+	cfg, err := parseConfig(sdk.ConfigureRequest{Config: raw, Info: info})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := newHandler(cfg, info, &plugintest.Host{GetEntityFunc: catalog(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(withInfo(h, info))
+	e := &env{t: t, fake: fake, base: srv.URL, http: &http.Client{Transport: &http.Transport{}}, h: h}
+	e.close = func() {
+		e.http.CloseIdleConnections()
+		srv.Close()
+		_ = fake.Close()
+	}
+	t.Cleanup(e.close)
+	return e
+}
+
+// withInfo puts the host facts in each request's context, as sdk.Serve does.
+func withInfo(h http.Handler, info sdk.HostInfo) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h.ServeHTTP(w, r.WithContext(protocol.WithHostInfo(r.Context(), info)))
+	})
 }
 
 // token is a seeded user's session token.
@@ -140,9 +185,9 @@ func (r response) decode(t *testing.T, v any) {
 	}
 }
 
-func (r response) coderError(t *testing.T) codertest.Response {
+func (r response) coderError(t *testing.T) fakecoder.Response {
 	t.Helper()
-	var e codertest.Response
+	var e fakecoder.Response
 	r.decode(t, &e)
 	if e.Message == "" {
 		t.Fatalf("status %d: body %s is not a Coder error", r.status, r.body)
@@ -157,7 +202,7 @@ func (e *env) do(method, path, token string, body any) response {
 		b, _ := json.Marshal(body)
 		rd = strings.NewReader(string(b))
 	}
-	req, err := http.NewRequest(method, e.srv.URL+path, rd)
+	req, err := http.NewRequest(method, e.base+path, rd)
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -216,8 +261,8 @@ func (e *env) list(path, token string) listBody {
 }
 
 // searches counts the workspace searches the fake Coder received.
-func (e *env) searches() []codertest.RecordedRequest {
-	var out []codertest.RecordedRequest
+func (e *env) searches() []fakecoder.RecordedRequest {
+	var out []fakecoder.RecordedRequest
 	for _, r := range e.fake.Requests() {
 		if r.Method == http.MethodGet && r.Path == "/api/v2/workspaces" {
 			out = append(out, r)
@@ -252,7 +297,7 @@ type stream struct {
 
 func (e *env) watch(path, token string) (*stream, response) {
 	e.t.Helper()
-	req, _ := http.NewRequest(http.MethodGet, e.srv.URL+path, nil)
+	req, _ := http.NewRequest(http.MethodGet, e.base+path, nil)
 	req.Header.Set(coder.SessionTokenHeader, token)
 	resp, err := e.http.Do(req)
 	if err != nil {
@@ -311,10 +356,4 @@ func (s *stream) next(t *testing.T) sseEvent {
 			t.Fatal("no event within 10s")
 		}
 	}
-}
-
-func newServer(t *testing.T, h http.Handler) *httptest.Server {
-	srv := httptest.NewServer(h)
-	t.Cleanup(srv.Close)
-	return srv
 }

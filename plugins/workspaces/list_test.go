@@ -1,6 +1,8 @@
 package main
 
 import (
+	"context"
+	"encoding/json"
 	"fmt"
 	"net"
 	"net/http"
@@ -12,7 +14,8 @@ import (
 	"time"
 
 	"github.com/coderhost/coderhost/sdk"
-	"github.com/coderhost/coderhost/sdk/codertest"
+	"github.com/coderhost/coderhost/sdk/fakecoder"
+	"github.com/coderhost/coderhost/sdk/plugintest"
 )
 
 // TestListIsOneRequestForEveryKeyAndVariant: an entity whose repository is
@@ -31,9 +34,8 @@ func TestListIsOneRequestForEveryKeyAndVariant(t *testing.T) {
 	if !strings.HasPrefix(q.Get("q"), "owner:me ") || q.Get("limit") != "" {
 		t.Errorf("q=%q limit=%q; want owner:me first and no limit", q.Get("q"), q.Get("limit"))
 	}
-	tg := targets["component:default/api"]
-	for _, k := range tg.keys {
-		for _, v := range tg.variants {
+	for _, k := range []string{"repo_url", "custom_repo"} {
+		for _, v := range repoVariants {
 			if !strings.Contains(q.Get("q"), k+"="+v) {
 				t.Errorf("the search lacks %s=%s: %s", k, v, q.Get("q"))
 			}
@@ -144,12 +146,11 @@ func TestCoderUnreachableIs502(t *testing.T) {
 	}
 	dead := "http://" + ln.Addr().String()
 	ln.Close()
-	h, err := newHandler(config{settings: testSettings(), resolve: testResolve}, sdk.HostInfo{CoderURL: dead}, testHost{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	e := &env{t: t, h: h, http: http.DefaultClient}
-	e.srv = newServer(t, h)
+	cfg, _ := json.Marshal(newOptions(nil).config)
+	h := plugintest.Start(t, plugin{}, plugintest.WithConfig(string(cfg)),
+		plugintest.WithHostInfo(sdk.HostInfo{CoderURL: dead}),
+		plugintest.WithHost(&plugintest.Host{GetEntityFunc: catalog(t)}))
+	e := &env{t: t, base: h.URL + "/api/workspaces", http: http.DefaultClient}
 	r := e.do(http.MethodGet, entityAPI, "AbCdEfGhIj-0123456789abcdefghijkl", nil)
 	ce := r.coderError(t)
 	if r.status != http.StatusBadGateway || !strings.Contains(ce.Message, "unreachable at "+dead) || ce.Detail == "" {
@@ -158,11 +159,15 @@ func TestCoderUnreachableIs502(t *testing.T) {
 	if strings.Contains(string(r.body), "AbCdEfGhIj") {
 		t.Error("the error shows the token")
 	}
+	health, err := h.Health(context.Background())
+	if err != nil || health.Status != sdk.HealthDegraded || !strings.Contains(health.Message, "unreachable") {
+		t.Errorf("health %+v, %v", health, err)
+	}
 }
 
 func TestUpstreamTimeoutIs504(t *testing.T) {
-	faults := &codertest.Faults{}
-	e := startEnv(t, withFake(codertest.WithFaults(faults)), withSettings(func(s *settings) { s.UpstreamTimeout = 200 * time.Millisecond }))
+	faults := &fakecoder.Faults{}
+	e := startEnv(t, withFake(fakecoder.WithFaults(faults)), withConfig("upstream_timeout", "200ms"))
 	faults.SetLatency(2 * time.Second)
 	faults.SetPathPrefix("/api/v2/workspaces")
 	start := time.Now()
@@ -178,8 +183,8 @@ func TestUpstreamTimeoutIs504(t *testing.T) {
 // TestUsersNeverSeeEachOthersLists runs 100 concurrent callers, two users
 // with identical searches, through the cache and the coalescing.
 func TestUsersNeverSeeEachOthersLists(t *testing.T) {
-	faults := &codertest.Faults{}
-	e := startEnv(t, withFake(codertest.WithFaults(faults)))
+	faults := &fakecoder.Faults{}
+	e := startEnv(t, withFake(fakecoder.WithFaults(faults)))
 	faults.SetLatency(20 * time.Millisecond) // let calls overlap
 	users := []string{"alice", "bob"}
 	want := map[string][]string{"alice": {"api-git", "api-main", "api-old", "api-slash"}, "bob": {"bob-api"}}
@@ -218,8 +223,8 @@ func TestUsersNeverSeeEachOthersLists(t *testing.T) {
 // TestIdenticalConcurrentCallsMakeOneRequest: 50 identical calls of one user
 // at once reach Coder as one search.
 func TestIdenticalConcurrentCallsMakeOneRequest(t *testing.T) {
-	faults := &codertest.Faults{}
-	e := startEnv(t, withFake(codertest.WithFaults(faults)), withSettings(func(s *settings) { s.CacheTTL = 0 }))
+	faults := &fakecoder.Faults{}
+	e := startEnv(t, withFake(fakecoder.WithFaults(faults)), withConfig("cache_ttl", "0s"))
 	faults.SetLatency(500 * time.Millisecond)
 	faults.SetPathPrefix("/api/v2/workspaces")
 	e.fake.ResetRequests()
@@ -269,4 +274,56 @@ func TestRepeatsWithinTTLAreServedFromMemory(t *testing.T) {
 	if !third.Fresh || len(e.searches()) != 2 {
 		t.Errorf("after an action: fresh=%v, %d searches", third.Fresh, len(e.searches()))
 	}
+}
+
+// TestEntityConfigurationErrors: the entity's configuration is compiled by
+// the shared entityconfig rules and the admin's workspace_params hook.
+func TestEntityConfigurationErrors(t *testing.T) {
+	e := startEnv(t)
+	t.Run("invalid spec.coder", func(t *testing.T) {
+		r := e.do(http.MethodGet, "/v1/entities/component/default/badspec/workspaces", e.token("alice"), nil)
+		ce := r.coderError(t)
+		if r.status != http.StatusUnprocessableEntity || len(ce.Validations) == 0 || ce.Validations[0].Field != "spec.coder.mode" ||
+			!strings.Contains(ce.Detail, "createMode must be 'manual' or 'auto'") {
+			t.Errorf("%d %s", r.status, r.body)
+		}
+	})
+	scripted := func(t *testing.T, hook func(ctx context.Context, hook string, input json.RawMessage) (json.RawMessage, string, error)) *env {
+		fake := newFake(t, newOptions(nil))
+		cfg, _ := json.Marshal(newOptions(nil).config)
+		h := plugintest.Start(t, plugin{}, plugintest.WithConfig(string(cfg)),
+			plugintest.WithHostInfo(sdk.HostInfo{CoderURL: fake.URL()}),
+			plugintest.WithHost(&plugintest.Host{GetEntityFunc: catalog(t), RunHookFunc: hook}))
+		return &env{t: t, fake: fake, base: h.URL + "/api/workspaces", http: http.DefaultClient}
+	}
+	t.Run("a failing workspace_params script", func(t *testing.T) {
+		s := scripted(t, func(context.Context, string, json.RawMessage) (json.RawMessage, string, error) {
+			return nil, "", &sdk.ScriptError{Script: "region", Pos: "region.js:3:7", Message: "TypeError: x is undefined"}
+		})
+		r := s.do(http.MethodGet, entityAPI, s.token("alice"), nil)
+		if ce := r.coderError(t); r.status != 500 || !strings.Contains(ce.Message, `"region"`) || !strings.Contains(ce.Detail, "region.js:3:7") {
+			t.Errorf("%d %s", r.status, r.body)
+		}
+	})
+	t.Run("scripts that return null change nothing", func(t *testing.T) {
+		s := scripted(t, func(context.Context, string, json.RawMessage) (json.RawMessage, string, error) {
+			return json.RawMessage("null"), "", nil
+		})
+		if l := s.list(entityAPI, s.token("alice")); l.Count != 4 {
+			t.Errorf("count %d", l.Count)
+		}
+	})
+	t.Run("a script's template is the one created from", func(t *testing.T) {
+		s := scripted(t, func(context.Context, string, json.RawMessage) (json.RawMessage, string, error) {
+			return json.RawMessage(`{"templateName":"node"}`), "pick-node", nil
+		})
+		r := s.do(http.MethodPost, entityAPI, s.token("alice"), map[string]string{"name": "by-script"})
+		var ws struct {
+			TemplateName string `json:"template_name"`
+		}
+		r.decode(t, &ws)
+		if r.status != 201 || ws.TemplateName != "node" {
+			t.Errorf("%d %s", r.status, r.body)
+		}
+	})
 }

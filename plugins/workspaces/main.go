@@ -7,52 +7,41 @@ package main
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
+	"fmt"
 	"net/http"
-	"sync/atomic"
+	"os"
+	"slices"
 
+	"github.com/coderhost/coderhost/internal/entityconfig"
 	"github.com/coderhost/coderhost/sdk"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
 var version = "0.1.0"
 
-type plugin struct {
-	current atomic.Pointer[handler]
-}
+type plugin struct{}
 
-func (p *plugin) Describe() sdk.Description {
+func (plugin) Describe() sdk.Description {
 	return sdk.Description{
 		ID:           "workspaces",
 		Version:      version,
-		Description:  "An entity's Coder workspaces in one request, with actions, creation and live updates.",
+		Summary:      "An entity's Coder workspaces in one request, with actions, creation and live updates.",
 		Capabilities: []string{"http"},
-		ConfigSchema: sdk.Schema{Attributes: knobAttributes},
+		ConfigSchema: sdk.Schema{Attributes: slices.Concat(entityconfig.SchemaAttributes(), knobAttributes)},
 	}
 }
 
-func (p *plugin) Configure(_ context.Context, req sdk.ConfigureRequest) error {
-	s, err := parseSettings(req.Config)
+func (plugin) Configure(_ context.Context, req sdk.ConfigureRequest) (http.Handler, error) {
+	cfg, err := parseConfig(req)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	h, err := newHandler(config{settings: s, resolve: resolveUnavailable}, req.Host, req.Services)
-	if err != nil {
-		return err
-	}
-	p.current.Store(h)
-	return nil
-}
-
-func (p *plugin) Handler() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { p.current.Load().ServeHTTP(w, r) })
-}
-
-func resolveUnavailable(context.Context, json.RawMessage) (target, error) {
-	return target{}, errors.New("entity configuration is not available in this build")
+	return newHandler(cfg, req.Info, req.Host)
 }
 
 func main() {
-	sdk.Serve(&plugin{})
+	if err := sdk.Serve(plugin{}); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
 }

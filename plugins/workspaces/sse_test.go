@@ -37,7 +37,7 @@ func statusOf(l listBody, name string) string {
 // the poller and leaves no goroutine behind.
 func TestWatchSendsChangesAndADisconnectFreesThePoller(t *testing.T) {
 	baseline := goleak.IgnoreCurrent()
-	e := startEnv(t)
+	e := startDirect(t)
 	s, r := e.watch(entityAPI+"/watch", e.token("alice"))
 	if s == nil {
 		t.Fatalf("watch: %d %s", r.status, r.body)
@@ -79,9 +79,7 @@ func TestWatchSendsChangesAndADisconnectFreesThePoller(t *testing.T) {
 	if n := len(e.searches()); n != searches {
 		t.Errorf("%d more searches after the disconnect", n-searches)
 	}
-	e.http.CloseIdleConnections()
-	e.srv.Close()
-	e.fake.Close()
+	e.close()
 	goleak.VerifyNone(t, baseline)
 }
 
@@ -89,10 +87,9 @@ func TestWatchSendsChangesAndADisconnectFreesThePoller(t *testing.T) {
 // poller; an action through the plugin reaches every tab without waiting for
 // the next poll.
 func TestWatchPollsOncePerUserAndQuery(t *testing.T) {
-	e := startEnv(t, withSettings(func(s *settings) {
-		s.MaxStreamsPerUser = 5
-		s.WatchInterval, s.WatchIdleInterval = time.Hour, time.Hour // only pokes make it poll
-	}))
+	e := startDirect(t, withConfig("max_streams_per_user", 5),
+		// Only pokes make it poll.
+		withConfig("watch_interval", "1h"), withConfig("watch_idle_interval", "1h"))
 	var tabs []*stream
 	for range 5 {
 		s, r := e.watch(entityAPI+"/watch", e.token("alice"))
@@ -122,7 +119,7 @@ func TestWatchPollsOncePerUserAndQuery(t *testing.T) {
 }
 
 func TestWatchLimitsAndErrors(t *testing.T) {
-	e := startEnv(t, withSettings(func(s *settings) { s.HeartbeatInterval = 20 * time.Millisecond }))
+	e := startDirect(t, withConfig("heartbeat_interval", "20ms"))
 	t.Run("heartbeats", func(t *testing.T) {
 		s, _ := e.watch(entityAPI+"/watch", e.token("bob"))
 		decodeList(t, s.next(t))

@@ -10,6 +10,7 @@ import (
 	"github.com/coderhost/coderhost/plugins/workspaces/internal/search"
 	"github.com/coderhost/coderhost/sdk/coder"
 	"github.com/coderhost/coderhost/sdk/codertest"
+	"github.com/coderhost/coderhost/sdk/fakecoder"
 )
 
 var (
@@ -80,13 +81,13 @@ func ptr(s string) *string { return &s }
 // variant, which is what the seed's fan-out (extended to every variant)
 // would find.
 func TestOneSearchFindsWhatTheFanOutFinds(t *testing.T) {
-	seed := &codertest.Seed{
-		Users: []codertest.SeedUser{{Username: "admin", Email: "admin@example.com", Roles: []string{"owner"}}, {Username: "alice", Email: "alice@example.com"}},
-		Templates: []codertest.SeedTemplate{
-			{Name: "go", Versions: []codertest.SeedTemplateVersion{{Name: "v1", Parameters: []codertest.SeedParameter{{Name: "repo_url", Default: ptr("")}}}}},
-			{Name: "node", Versions: []codertest.SeedTemplateVersion{{Name: "v1", Parameters: []codertest.SeedParameter{{Name: "custom_repo", Default: ptr("")}, {Name: "repo_url", Default: ptr("")}}}}},
+	seed := &fakecoder.Seed{
+		Users: []fakecoder.SeedUser{{Username: "admin", Email: "admin@example.com", Roles: []string{"owner"}}, {Username: "alice", Email: "alice@example.com"}},
+		Templates: []fakecoder.SeedTemplate{
+			{Name: "go", Versions: []fakecoder.SeedTemplateVersion{{Name: "v1", Parameters: []fakecoder.SeedParameter{{Name: "repo_url", Default: ptr("")}}}}},
+			{Name: "node", Versions: []fakecoder.SeedTemplateVersion{{Name: "v1", Parameters: []fakecoder.SeedParameter{{Name: "custom_repo", Default: ptr("")}, {Name: "repo_url", Default: ptr("")}}}}},
 		},
-		Workspaces: []codertest.SeedWorkspace{
+		Workspaces: []fakecoder.SeedWorkspace{
 			{Name: "canonical", Owner: "alice", Template: "go", Parameters: map[string]string{"repo_url": variants[0]}},
 			{Name: "dotgit", Owner: "alice", Template: "node", Parameters: map[string]string{"custom_repo": variants[1]}},
 			{Name: "slash", Owner: "alice", Template: "go", Parameters: map[string]string{"repo_url": variants[2]}},
@@ -96,7 +97,7 @@ func TestOneSearchFindsWhatTheFanOutFinds(t *testing.T) {
 			{Name: "admins", Owner: "admin", Template: "go", Parameters: map[string]string{"repo_url": variants[0]}},
 		},
 	}
-	fake := codertest.New(t, codertest.WithSeed(seed))
+	fake := codertest.NewServer(t, fakecoder.WithSeed(seed))
 	c, err := coder.New(fake.URL(), coder.WithSessionToken(fake.Token("alice")))
 	if err != nil {
 		t.Fatal(err)
