@@ -36,3 +36,25 @@ plugin "hello" {
     greeting = "Hello"
   }
 }
+
+# An entity's Coder workspaces: the list in one Coder request, actions,
+# creation and live updates (plugins/workspaces/README.md). The entity
+# attributes match the catalog plugin's; the rest are tuning knobs, shown
+# with their defaults.
+plugin "workspaces" {
+  path = "bin/plugins/coderhost-plugin-workspaces"
+  config {
+    # Template parameters that hold a workspace's repository URL.
+    repo_url_param_keys = ["repo_url", "custom_repo"]
+    default_template    = "devcontainers"
+    repo_url_matching   = "robust"
+
+    cache_ttl            = "5s"
+    cache_size           = 1000
+    upstream_timeout     = "15s"
+    max_streams_per_user = 8
+    watch_interval       = "5s"
+    watch_idle_interval  = "30s"
+    heartbeat_interval   = "15s"
+  }
+}
