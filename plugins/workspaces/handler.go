@@ -2,6 +2,9 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -182,6 +185,8 @@ func (h *handler) entity(ctx context.Context, ref string) (target, *apiError) {
 type listing struct {
 	Workspaces []workspaceView
 	Busy       bool
+	// Version identifies the content: equal lists have equal versions.
+	Version string
 }
 
 // workspaceView is a Coder workspace as the card shows it.
@@ -206,6 +211,8 @@ type listResponse struct {
 	RepoURL          string          `json:"repoUrl"`
 	RepoLabel        string          `json:"repoLabel"`
 	PollAfterSeconds int             `json:"pollAfterSeconds"`
+	// Version identifies the list's content, for ?version=&wait= long polls.
+	Version string `json:"version"`
 	// Query is the search sent to Coder ("" when none was needed).
 	Query string `json:"query"`
 	// SkippedVariants are repo URL variants Coder's search cannot express.
@@ -265,6 +272,12 @@ func (h *handler) fetcher(c caller, q string) func(context.Context) (listing, er
 		for i, w := range res.Workspaces {
 			l.Workspaces[i] = h.view(w)
 		}
+		data, err := json.Marshal(l.Workspaces)
+		if err != nil {
+			return listing{}, err
+		}
+		sum := sha256.Sum256(data)
+		l.Version = hex.EncodeToString(sum[:8])
 		return l, nil
 	}
 }
@@ -273,7 +286,7 @@ func (p searchPlan) response(l listing) listResponse {
 	out := listResponse{
 		Workspaces: l.Workspaces, Count: len(l.Workspaces),
 		RepoURL: p.t.repoURL, RepoLabel: display.RepoLabel(p.t.repoURL),
-		PollAfterSeconds: display.SlowPollSeconds, Query: p.query.Q, Fresh: true,
+		PollAfterSeconds: display.SlowPollSeconds, Version: l.Version, Query: p.query.Q, Fresh: true,
 	}
 	if out.Workspaces == nil {
 		out.Workspaces = []workspaceView{}
@@ -302,12 +315,18 @@ func (h *handler) list(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, p.response(listing{}))
 		return
 	}
-	res, err := h.cache.Get(r.Context(), c.key, p.query.Q, h.fetcher(c, p.query.Q))
+	fetch := h.fetcher(c, p.query.Q)
+	res, err := h.cache.Get(r.Context(), c.key, p.query.Q, fetch)
+	if err == nil {
+		res, err = h.longPoll(w, r, c, p, fetch, res)
+	}
 	if err != nil {
 		if r.Context().Err() != nil {
 			return // the caller went away
 		}
-		writeAPIError(w, h.fromCoder(err))
+		if !errors.Is(err, errAnswered) {
+			writeAPIError(w, h.fromCoder(err))
+		}
 		return
 	}
 	out := p.response(res.Value)

@@ -235,6 +235,7 @@ type listBody struct {
 	RepoURL          string    `json:"repoUrl"`
 	RepoLabel        string    `json:"repoLabel"`
 	PollAfterSeconds int       `json:"pollAfterSeconds"`
+	Version          string    `json:"version"`
 	Query            string    `json:"query"`
 	Fresh            bool      `json:"fresh"`
 	Source           string    `json:"source"`

@@ -327,3 +327,52 @@ func TestEntityConfigurationErrors(t *testing.T) {
 		}
 	})
 }
+
+// TestLongPollThroughTheProtocol: ?version=&wait= waits for a change on the
+// user's poller and works through the host's HTTP bridge, which answers
+// once.
+func TestLongPollThroughTheProtocol(t *testing.T) {
+	e := startEnv(t, withConfig("watch_interval", "1h"), withConfig("watch_idle_interval", "1h"))
+	first := e.list(entityAPI, e.token("alice"))
+	if first.Version == "" {
+		t.Fatal("the list has no version")
+	}
+	t.Run("unchanged until the wait ends", func(t *testing.T) {
+		start := time.Now()
+		l := e.list(entityAPI+"?version="+first.Version+"&wait=150ms", e.token("alice"))
+		if l.Version != first.Version || time.Since(start) < 150*time.Millisecond {
+			t.Errorf("version %s after %s", l.Version, time.Since(start))
+		}
+	})
+	t.Run("an old version answers at once", func(t *testing.T) {
+		start := time.Now()
+		l := e.list(entityAPI+"?version=0123456789abcdef&wait=20s", e.token("alice"))
+		if l.Version != first.Version || time.Since(start) > 5*time.Second {
+			t.Errorf("version %s after %s", l.Version, time.Since(start))
+		}
+	})
+	t.Run("a change ends the wait", func(t *testing.T) {
+		done := make(chan listBody)
+		go func() {
+			done <- e.list(entityAPI+"?version="+first.Version+"&wait=20s", e.token("alice"))
+		}()
+		time.Sleep(50 * time.Millisecond) // let the long poll subscribe
+		if r := e.do(http.MethodPost, "/v1/workspaces/"+e.workspaceID("alice", "api-main")+"/stop", e.token("alice"), nil); r.status != 201 {
+			t.Fatalf("stop: %d %s", r.status, r.body)
+		}
+		select {
+		case l := <-done:
+			if l.Version == first.Version || statusOf(l, "api-main") == "running" {
+				t.Errorf("after the stop: version %s, api-main %s", l.Version, statusOf(l, "api-main"))
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatal("the long poll did not end after a change")
+		}
+	})
+	t.Run("bad wait", func(t *testing.T) {
+		r := e.do(http.MethodGet, entityAPI+"?version=x&wait=soon", e.token("alice"), nil)
+		if ce := r.coderError(t); r.status != 400 || ce.Validations[0].Field != "wait" {
+			t.Errorf("%d %s", r.status, r.body)
+		}
+	})
+}

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/coderhost/coderhost/plugins/workspaces/internal/listcache"
 	"github.com/coderhost/coderhost/plugins/workspaces/internal/watch"
 	"github.com/coderhost/coderhost/sdk/coder"
 )
@@ -51,30 +52,8 @@ func (h *handler) watch(w http.ResponseWriter, r *http.Request) {
 			}
 			return
 		}
-		// A new poller's first poll may use the list just fetched; later
-		// polls always ask Coder (coalesced with identical requests).
-		firstPoll := true
-		poll := func(ctx context.Context) (watch.Snapshot, error) {
-			get := h.cache.Refresh
-			if firstPoll {
-				get, firstPoll = h.cache.Get, false
-			}
-			res, err := get(ctx, c.key, p.query.Q, fetch)
-			if err != nil {
-				return watch.Snapshot{}, err
-			}
-			data, err := json.Marshal(p.response(res.Value))
-			return watch.Snapshot{Data: data, Busy: res.Value.Busy}, err
-		}
-		sub, err = h.hub.Subscribe(c.key, c.key+"\x00"+p.query.Q, poll)
-		if errors.Is(err, watch.ErrTooManyStreams) {
-			writeAPIError(w, &apiError{Status: http.StatusTooManyRequests,
-				Message: fmt.Sprintf("You have %d workspace streams open already.", h.cfg.settings.MaxStreamsPerUser),
-				Detail:  "Close other tabs watching workspaces, or raise max_streams_per_user in the workspaces plugin's config block."})
-			return
-		}
+		sub, err = h.subscribe(w, c, p, fetch)
 		if err != nil {
-			writeAPIError(w, h.fromCoder(err))
 			return
 		}
 		defer sub.Close()
@@ -127,6 +106,85 @@ func (h *handler) watch(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
+}
+
+// subscribe attaches the request to the poller of its user and search, or
+// writes the 429 when the user has too many streams open.
+func (h *handler) subscribe(w http.ResponseWriter, c caller, p searchPlan, fetch func(context.Context) (listing, error)) (*watch.Subscription, error) {
+	// A new poller's first poll may use the list just fetched; later polls
+	// always ask Coder (coalesced with identical requests).
+	firstPoll := true
+	poll := func(ctx context.Context) (watch.Snapshot, error) {
+		get := h.cache.Refresh
+		if firstPoll {
+			get, firstPoll = h.cache.Get, false
+		}
+		res, err := get(ctx, c.key, p.query.Q, fetch)
+		if err != nil {
+			return watch.Snapshot{}, err
+		}
+		data, err := json.Marshal(p.response(res.Value))
+		return watch.Snapshot{Data: data, Busy: res.Value.Busy}, err
+	}
+	sub, err := h.hub.Subscribe(c.key, c.key+"\x00"+p.query.Q, poll)
+	if errors.Is(err, watch.ErrTooManyStreams) {
+		writeAPIError(w, &apiError{Status: http.StatusTooManyRequests,
+			Message: fmt.Sprintf("You have %d workspace streams open already.", h.cfg.settings.MaxStreamsPerUser),
+			Detail:  "Close other tabs watching workspaces, or raise max_streams_per_user in the workspaces plugin's config block."})
+	}
+	return sub, err
+}
+
+// errAnswered means the error response has been written already.
+var errAnswered = errors.New("answered")
+
+// maxWait bounds a long poll, below the host's and proxies' usual timeouts.
+const maxWait = 30 * time.Second
+
+// longPoll implements ?version=<v>&wait=<duration> on the list route: when
+// the list still has version v, the answer waits (at most wait, at most
+// 30s) until the user's poller sees a change. It shares the watch stream's
+// poller and limits, and works through proxies that buffer responses.
+func (h *handler) longPoll(w http.ResponseWriter, r *http.Request, c caller, p searchPlan, fetch func(context.Context) (listing, error), res listcache.Result[listing]) (listcache.Result[listing], error) {
+	q := r.URL.Query()
+	since, raw := q.Get("version"), q.Get("wait")
+	if raw == "" {
+		return res, nil
+	}
+	wait, err := time.ParseDuration(raw)
+	if err != nil || wait < 0 {
+		writeAPIError(w, &apiError{Status: http.StatusBadRequest, Message: "Query parameters have invalid values.",
+			Validations: []coder.ValidationError{{Field: "wait", Detail: fmt.Sprintf("%q is not a duration such as 25s", raw)}}})
+		return res, errAnswered
+	}
+	if since == "" || since != res.Value.Version || wait == 0 {
+		return res, nil
+	}
+	sub, err := h.subscribe(w, c, p, fetch)
+	if err != nil {
+		return res, errAnswered
+	}
+	defer sub.Close()
+	timer := time.NewTimer(min(wait, maxWait))
+	defer timer.Stop()
+	for changed := false; !changed; {
+		select {
+		case <-r.Context().Done():
+			return res, r.Context().Err()
+		case <-timer.C:
+			return res, nil
+		case ev := <-sub.Events():
+			if ev.Err != nil {
+				if ev.Final {
+					return res, ev.Err
+				}
+				continue
+			}
+			var v struct{ Version string }
+			changed = json.Unmarshal(ev.Data, &v) == nil && v.Version != since
+		}
+	}
+	return h.cache.Get(r.Context(), c.key, p.query.Q, fetch)
 }
 
 func (h *handler) sendEvent(send func(string, []byte) bool, ev watch.Event) bool {
