@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 
 	"github.com/coderhost/coderhost/sdk"
@@ -68,6 +69,9 @@ func (h *handler) fromCoder(err error) *apiError {
 		}
 		return out
 	}
+	// Coder not answering concerns the operator, not only the caller. The
+	// error names the method and path, never the token.
+	slog.Warn("coder call failed", "coder", h.coderURL, "error", err.Error())
 	if errors.Is(err, context.DeadlineExceeded) {
 		return &apiError{
 			Status:  http.StatusGatewayTimeout,

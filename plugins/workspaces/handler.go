@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"strings"
 	"time"
@@ -55,7 +54,6 @@ type handler struct {
 	cache    *listcache.Cache[listing]
 	hub      *watch.Hub
 	mux      *http.ServeMux
-	log      *slog.Logger
 }
 
 // retryPolicy keeps retries short: the caller (a browser card, a poller)
@@ -89,7 +87,6 @@ func newHandler(cfg config, info sdk.HostInfo, host sdk.Host) (*handler, error) 
 		base:     base,
 		users:    listcache.NewUserKeyer(),
 		cache:    listcache.New[listing](listcache.Options{TTL: s.CacheTTL, Size: s.CacheSize}),
-		log:      slog.Default().With("plugin", "workspaces"),
 	}
 	h.hub = watch.NewHub(watch.Options{
 		Interval:          s.WatchInterval,
@@ -224,12 +221,14 @@ type listResponse struct {
 	FetchedAt *time.Time `json:"fetchedAt,omitempty"`
 }
 
-// search is an entity's compiled search for one request.
+// searchPlan is an entity's compiled search for one request.
 type searchPlan struct {
 	t     target
 	query search.Query
 }
 
+// plan resolves the request's entity and builds its search, or writes the
+// error.
 func (h *handler) plan(w http.ResponseWriter, r *http.Request) (searchPlan, bool) {
 	t, aerr := h.entity(r.Context(), entityRef(r))
 	if aerr != nil {
