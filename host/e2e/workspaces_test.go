@@ -8,31 +8,9 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 )
-
-var (
-	workspacesPluginOnce sync.Once
-	workspacesPluginErr  error
-)
-
-// workspacesPlugin builds the workspaces plugin into the test's plugin dir.
-func workspacesPlugin(t *testing.T) string {
-	t.Helper()
-	bin := filepath.Join(pluginDir, "coderhost-plugin-workspaces")
-	workspacesPluginOnce.Do(func() {
-		cmd := exec.Command("go", "build", "-o", bin, "./plugins/workspaces")
-		cmd.Dir = repoRoot
-		cmd.Stderr = os.Stderr
-		workspacesPluginErr = cmd.Run()
-	})
-	if workspacesPluginErr != nil {
-		t.Fatalf("build the workspaces plugin: %v", workspacesPluginErr)
-	}
-	return bin
-}
 
 // workspacesConfig is the default config.hcl's setup: the demo deployment,
 // the demo catalog, the shipped workspace_params script and the plugin's
@@ -43,7 +21,9 @@ func workspacesConfig(t *testing.T) string {
 	if block == "" {
 		t.Fatal(`config.hcl has no plugin "workspaces" block`)
 	}
-	block = strings.Replace(block, `"bin/plugins/coderhost-plugin-workspaces"`, fmt.Sprintf("%q", workspacesPlugin(t)), 1)
+	// TestMain builds every plugin into pluginDir.
+	block = strings.Replace(block, `"bin/plugins/coderhost-plugin-workspaces"`,
+		fmt.Sprintf("%q", filepath.Join(pluginDir, "coderhost-plugin-workspaces")), 1)
 	return fmt.Sprintf(`
 plugin_dir = %q
 coder { demo = true }

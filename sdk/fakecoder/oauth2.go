@@ -10,7 +10,8 @@ import (
 	"time"
 )
 
-// Coder as an OAuth2 authorization server (specs/coder-api.md §7), as of
+// Coder as an OAuth2 authorization server
+// (https://github.com/coder/coder/tree/v2.30.0/coderd/oauth2provider), as of
 // v2.30 with the "oauth2" experiment enabled.
 
 const (

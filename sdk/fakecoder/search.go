@@ -9,7 +9,8 @@ import (
 	"time"
 )
 
-// The search grammar of coderd/searchquery (specs/coder-api.md §4.2).
+// The search grammar of Coder v2.30's coderd/searchquery
+// (https://github.com/coder/coder/blob/v2.30.0/coderd/searchquery/search.go).
 
 // splitQueryParameterByDelimiter splits on delimiter outside double quotes,
 // dropping empty elements; without maintainQuotes, surrounding quotes are

@@ -4,7 +4,7 @@ import "time"
 
 // The types below are the JSON shapes Coder v2.30 serves (package codersdk),
 // limited to the fields this fake fills in. Field names, omitempty and
-// null-versus-absent follow specs/coder-api.md.
+// null-versus-absent follow https://github.com/coder/coder/tree/v2.30.0/codersdk.
 
 // BuildInfo is GET /api/v2/buildinfo.
 type BuildInfo struct {

@@ -101,6 +101,9 @@ type state struct {
 
 func (d *Daemon) current() *state { return d.state.Load() }
 
+// Addr is the address the daemon listens on.
+func (d *Daemon) Addr() net.Addr { return d.addr }
+
 func (d *Daemon) loadConfig() (*config.Config, error) {
 	var opts []config.Option
 	if d.opts.Env != nil {

@@ -38,7 +38,7 @@ func (h hostServices) run(ctx context.Context, hook, name string, input, out any
 	var se *scripting.ScriptError
 	switch {
 	case errors.Is(err, scripting.ErrNoScript):
-		return "", fmt.Errorf("%v: %w", err, protocol.ErrNoScript)
+		return "", fmt.Errorf("%w: %w", err, protocol.ErrNoScript)
 	case errors.As(err, &se):
 		pos := ""
 		if se.File != "" {

@@ -308,7 +308,7 @@ func (e *Engine) Run(ctx context.Context, hook, name string, input []byte) (out 
 		return nil, "", fmt.Errorf("%s input must be a JSON object: %v", hook, err)
 	}
 	if err := spec.checkInput(in); err != nil {
-		return nil, "", fmt.Errorf("%s %v", hook, err)
+		return nil, "", fmt.Errorf("%s %w", hook, err)
 	}
 	for _, c := range targets {
 		out, err := c.run(ctx, in)
