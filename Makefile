@@ -37,7 +37,7 @@ FUZZTIME ?= 30s
 FUZZ_TARGETS := \
 	host/internal/config:FuzzParse \
 	host/internal/proxy:FuzzCheckPath \
-	sdk/codertest:FuzzQueryBuilderRoundTrip \
+	sdk/fakecoder:FuzzQueryBuilderRoundTrip \
 	internal/repourl:FuzzCanonical
 
 fuzz:
@@ -50,9 +50,9 @@ fuzz:
 proto:
 	GOBIN=$(CURDIR)/bin/tools $(GO) install $(PROTOC_GEN_GO)
 	GOBIN=$(CURDIR)/bin/tools $(GO) install $(PROTOC_GEN_GO_GRPC)
-	PATH=$(CURDIR)/bin/tools:$$PATH protoc -I sdk/proto \
-		--go_out=sdk/proto --go_opt=paths=source_relative \
-		--go-grpc_out=sdk/proto --go-grpc_opt=paths=source_relative \
+	PATH=$(CURDIR)/bin/tools:$$PATH protoc -I proto \
+		--go_out=. --go_opt=module=github.com/coderhost/coderhost \
+		--go-grpc_out=. --go-grpc_opt=module=github.com/coderhost/coderhost \
 		pluginv1/plugin.proto
 
 vet:

@@ -3,89 +3,49 @@ package sdk
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
-
-	"github.com/coderhost/coderhost/sdk/proto/pluginv1"
+	"github.com/coderhost/coderhost/internal/protocol"
 )
 
-// hostClient implements Host over the broker connection.
-type hostClient struct {
-	rpc pluginv1.HostClient
+// Host is the set of services the host offers to plugins. Its errors keep
+// errors.Is and errors.As across the process boundary.
+type Host interface {
+	// RunHook runs the admin's scripts for hook (for example "signin" or
+	// "workspace_params") in their configured order on input (marshalled to
+	// JSON). The first non-null result is decoded into out, and the name of
+	// the script that gave it is returned. ErrNoScript: no script implements
+	// the hook. ErrNoResult: every script returned null; out is untouched.
+	// *ScriptError: a script threw, ran out of time or returned a value of
+	// the wrong shape.
+	RunHook(ctx context.Context, hook string, input, out any) (script string, err error)
+	// RunScript runs the one script configured under name. Its errors are
+	// RunHook's.
+	RunScript(ctx context.Context, name string, input, out any) error
+	// GetEntity returns one catalog entity as JSON, by ref
+	// "kind:namespace/name", or ErrNotFound.
+	GetEntity(ctx context.Context, ref string) (json.RawMessage, error)
+	// FindUsers returns the User entities matching q.
+	FindUsers(ctx context.Context, q UserQuery) ([]json.RawMessage, error)
 }
 
-func (h *hostClient) RunScript(ctx context.Context, hook, script string, input, output any) (string, error) {
-	in, err := json.Marshal(input)
-	if err != nil {
-		return "", fmt.Errorf("script %s: encode input: %w", hook, err)
-	}
-	resp, err := h.rpc.RunScript(ctx, &pluginv1.RunScriptRequest{Hook: hook, Script: script, InputJson: in})
-	if err != nil {
-		return "", hostError(err, ErrNoScript)
-	}
-	if resp.Script == "" || string(resp.OutputJson) == "null" {
-		return "", nil
-	}
-	if output != nil {
-		if err := json.Unmarshal(resp.OutputJson, output); err != nil {
-			return resp.Script, fmt.Errorf("script %q: decode result: %w", resp.Script, err)
-		}
-	}
-	return resp.Script, nil
-}
+// UserQuery selects User entities in the catalog: by Email
+// (spec.profile.email, case-insensitive), or by the exact value of the
+// annotation AnnotationKey.
+type UserQuery = protocol.UserQuery
 
-func (h *hostClient) GetEntity(ctx context.Context, ref string) (json.RawMessage, error) {
-	resp, err := h.rpc.GetEntity(ctx, &pluginv1.GetEntityRequest{Ref: ref})
-	if err != nil {
-		return nil, hostError(err, ErrNotFound)
-	}
-	if !resp.Found {
-		return nil, fmt.Errorf("entity %q: %w", ref, ErrNotFound)
-	}
-	return resp.EntityJson, nil
-}
+// ScriptError is an admin script that failed: Script names it, Pos is
+// "file.js:LINE:COL" when known, Message says what went wrong.
+type ScriptError = protocol.ScriptError
 
-func (h *hostClient) FindUsers(ctx context.Context, q UserQuery) ([]json.RawMessage, error) {
-	resp, err := h.rpc.FindUsers(ctx, &pluginv1.FindUsersRequest{
-		Email: q.Email, AnnotationKey: q.AnnotationKey, AnnotationValue: q.AnnotationValue,
-	})
-	if err != nil {
-		return nil, hostError(err, ErrNotFound)
-	}
-	out := make([]json.RawMessage, len(resp.EntitiesJson))
-	for i, e := range resp.EntitiesJson {
-		out[i] = e
-	}
-	return out, nil
-}
-
-// hostError maps gRPC status codes to the SDK's sentinel errors.
-func hostError(err error, notFound error) error {
-	st, ok := status.FromError(err)
-	if !ok {
-		return err
-	}
-	switch st.Code() {
-	case codes.NotFound:
-		return fmt.Errorf("%s: %w", st.Message(), notFound)
-	case codes.FailedPrecondition:
-		return fmt.Errorf("%s: %w", st.Message(), ErrNotConfigured)
-	default:
-		return fmt.Errorf("host: %s", st.Message())
-	}
-}
-
-// noHost answers every call with ErrNotConfigured.
-type noHost struct{}
-
-func (noHost) RunScript(context.Context, string, string, any, any) (string, error) {
-	return "", ErrNotConfigured
-}
-func (noHost) GetEntity(context.Context, string) (json.RawMessage, error) {
-	return nil, ErrNotConfigured
-}
-func (noHost) FindUsers(context.Context, UserQuery) ([]json.RawMessage, error) {
-	return nil, ErrNotConfigured
-}
+// Errors returned by Host.
+var (
+	// ErrNotFound: the entity does not exist.
+	ErrNotFound = protocol.ErrNotFound
+	// ErrNoScript: no script is configured for the hook, or by that name.
+	ErrNoScript = protocol.ErrNoScript
+	// ErrNoResult: every script of the hook returned null.
+	ErrNoResult = protocol.ErrNoResult
+	// ErrNotConfigured: the host has no such service configured (for
+	// example no catalog).
+	ErrNotConfigured = protocol.ErrNotConfigured
+)

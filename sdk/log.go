@@ -1,29 +1,19 @@
 package sdk
 
 import (
+	"io"
 	"log/slog"
-	"os"
 	"strings"
-	"sync"
 	"time"
 )
 
-var (
-	loggerOnce sync.Once
-	logger     *slog.Logger
-)
-
-// Logger returns the plugin's logger. It writes JSON lines to stderr in the
-// shape go-plugin forwards into the host's log at the same level, tagged with
-// the plugin's name. Never log tokens, secrets or cookie values.
-func Logger() *slog.Logger {
-	loggerOnce.Do(func() {
-		logger = slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{
-			Level:       slog.LevelDebug,
-			ReplaceAttr: hclogAttrs,
-		}))
-	})
-	return logger
+// newLogger writes JSON lines in the shape go-plugin forwards into the
+// host's log at the same level, tagged with the plugin's id.
+func newLogger(w io.Writer) *slog.Logger {
+	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{
+		Level:       slog.LevelDebug,
+		ReplaceAttr: hclogAttrs,
+	}))
 }
 
 // hclogAttrs renames slog's built-in keys to the ones go-plugin parses.

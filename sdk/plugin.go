@@ -3,75 +3,45 @@ package sdk
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 
-	"github.com/coderhost/coderhost/sdk/grpcplugin"
+	"github.com/coderhost/coderhost/internal/protocol"
 )
 
 // Plugin is what a plugin author implements.
 type Plugin interface {
-	// Describe reports the plugin's id, version, capabilities and config
-	// schema. The host calls it before reading the plugin's config block, so
-	// it must not depend on configuration.
+	// Describe reports the plugin's id, version, summary, capabilities and
+	// config schema. The host calls it before reading the plugin's config
+	// block, so it must not depend on configuration.
 	Describe() Description
-	// Configure receives the decoded config block and the host facts. It is
-	// called before the first request and again when the host reloads its
-	// configuration; an error keeps the previous configuration (on reload)
-	// or stops the host from starting (at launch).
-	Configure(ctx context.Context, req ConfigureRequest) error
-	// Handler serves the plugin's HTTP API. Paths are relative to the
-	// plugin's mount point: a request for /api/<id>/things arrives as
-	// /things. Handler is called once, after the first Configure.
-	Handler() http.Handler
+	// Configure checks one configuration and returns the handler that
+	// serves requests under it. It is called before the first request and
+	// again whenever the host reloads its configuration; once it returns,
+	// new requests go to the new handler while requests in flight finish on
+	// the old one. An error keeps the previous handler (on reload) or stops
+	// the host from starting (at launch), and the host shows its message to
+	// the admin, so say which setting is wrong and how to fix it.
+	Configure(ctx context.Context, req ConfigureRequest) (http.Handler, error)
 }
 
-// HealthChecker is implemented by plugins that can report their own health
-// (for example, whether their upstream is reachable). Plugins without it are
-// healthy while their process serves.
+// HealthChecker reports a plugin's own health, for example whether its
+// upstream is reachable. The host asks the handler Configure returned, then
+// the Plugin; a plugin implementing neither is healthy while it serves.
 type HealthChecker interface {
 	CheckHealth(ctx context.Context) Health
 }
 
-// Description identifies a plugin.
-type Description struct {
-	// ID is the plugin id; the host mounts the plugin at /api/<ID>/ and the
-	// admin's plugin "<ID>" block must use the same id.
-	ID      string
-	Version string
-	// Description is one line shown in /api/plugins.
-	Description string
-	// Capabilities name optional features the plugin offers, for example
-	// "http" or "auth-provider".
-	Capabilities []string
-	// ConfigSchema is the HCL shape of the plugin's config {} block.
-	ConfigSchema Schema
-}
-
-// HostInfo are facts about the host the plugin runs under.
-type HostInfo struct {
-	// ExternalURL is how browsers reach the host, for example
-	// http://localhost:7007/api/proxy/coder.
-	ExternalURL string
-	// CoderURL is the Coder deployment's access URL.
-	CoderURL            string
-	BackstageAppURL     string
-	BackstageBackendURL string
-	HostVersion         string
-	// MountPath is where the plugin is mounted on the host, for example
-	// /api/hello/.
-	MountPath string
-}
-
-// ConfigureRequest carries the plugin's configuration.
+// ConfigureRequest is one configuration for a plugin.
 type ConfigureRequest struct {
 	// Config is the plugin's config {} block as a JSON object, already
-	// checked against its schema.
+	// checked by the host against Description.ConfigSchema.
 	Config json.RawMessage
-	Host   HostInfo
-	// Services reaches the host: admin scripts and the catalog.
-	Services Host
+	// Info are facts about the host: its external URL, the Coder and
+	// Backstage URLs, the plugin's mount path.
+	Info HostInfo
+	// Host reaches the host's services: admin scripts and the catalog.
+	Host Host
 }
 
 // DecodeConfig unmarshals the config block into v.
@@ -85,57 +55,70 @@ func (r ConfigureRequest) DecodeConfig(v any) error {
 	return nil
 }
 
+// Description identifies a plugin: ID (the host mounts the plugin at
+// /api/<ID>/ and the admin's plugin "<ID>" block uses the same id; lower-case
+// letters, digits, '-' and '_'), Version, Summary (one line shown in
+// /api/plugins), Capabilities (optional features such as "http") and
+// ConfigSchema (the HCL shape of the config {} block).
+type Description = protocol.Description
+
+// HostInfo are facts about the host a plugin runs under: ExternalURL (how
+// browsers reach the host, for example
+// http://localhost:7007/api/proxy/coder), CoderURL (the Coder deployment's
+// access URL), BackstageAppURL, BackstageBackendURL, HostVersion and
+// MountPath (for example /api/hello/).
+type HostInfo = protocol.HostInfo
+
+// Health is a plugin's health report: a Status and a Message for people.
+type Health = protocol.Health
+
 // HealthStatus is the coarse state a plugin reports.
-type HealthStatus int
+type HealthStatus = protocol.HealthStatus
 
 // Health states.
 const (
-	HealthOK HealthStatus = iota + 1
-	HealthDegraded
-	HealthError
+	HealthOK       = protocol.HealthOK
+	HealthDegraded = protocol.HealthDegraded
+	HealthError    = protocol.HealthError
 )
 
-// Health is a plugin's health report.
-type Health struct {
-	Status  HealthStatus
-	Message string
-}
+// Schema is the HCL shape of a plugin's config {} block: Attributes and
+// nested Blocks. The host checks the admin's block against it (unknown
+// names, missing required names and type mismatches are reported with
+// file:line:col) before the plugin is configured, and hands the decoded
+// value to Configure as JSON.
+type Schema = protocol.Schema
 
-// UserQuery selects User entities in the catalog: by email, or by an
-// annotation's exact value.
-type UserQuery struct {
-	Email           string
-	AnnotationKey   string
-	AnnotationValue string
-}
+// Attribute is one attribute of a config block: Name, Type, Required,
+// Sensitive (values the host never prints or logs) and Description.
+type Attribute = protocol.Attribute
 
-// Host is the set of services the host offers to plugins.
-type Host interface {
-	// RunScript runs the admin's hook scripts on input (marshalled to JSON)
-	// and decodes the result into output. script names one script; empty
-	// runs the hook's scripts in order until one returns non-null. It
-	// returns the name of the script whose result was used, or "" when every
-	// script returned null (output is then left untouched).
-	RunScript(ctx context.Context, hook, script string, input, output any) (string, error)
-	// GetEntity returns one catalog entity as JSON, or ErrNotFound.
-	GetEntity(ctx context.Context, ref string) (json.RawMessage, error)
-	// FindUsers returns the User entities matching q.
-	FindUsers(ctx context.Context, q UserQuery) ([]json.RawMessage, error)
-}
+// Block is a nested block type of a config block: Name, Nesting, Required,
+// Description, Label (the block label's name for NestingMap, as in
+// `resolver "name" { ... }`) and Schema.
+type Block = protocol.Block
 
-// Errors returned by Host.
-var (
-	// ErrNotFound: the entity does not exist.
-	ErrNotFound = errors.New("not found")
-	// ErrNoScript: no script is configured for the hook (or by that name).
-	ErrNoScript = errors.New("no script configured")
-	// ErrNotConfigured: the host has no such service configured (for
-	// example no catalog), or the plugin was started without a host.
-	ErrNotConfigured = errors.New("host service not configured")
+// AttrType names the type of a config attribute, written as in HCL type
+// constraints.
+type AttrType = protocol.AttrType
+
+// Attribute types a plugin may declare in its config schema.
+const (
+	TypeString     = protocol.TypeString
+	TypeNumber     = protocol.TypeNumber
+	TypeBool       = protocol.TypeBool
+	TypeListString = protocol.TypeListString
+	TypeMapString  = protocol.TypeMapString
 )
 
-// WriteError writes a JSON error body in the shape the host and Coder use:
-// {"message": ..., "detail": ...}.
-func WriteError(w http.ResponseWriter, code int, message, detail string) {
-	grpcplugin.WriteError(w, code, message, detail)
-}
+// Nesting says how often a nested block may appear.
+type Nesting = protocol.Nesting
+
+// Block nesting modes: NestingSingle (at most once; an object), NestingList
+// (any number; a list of objects in source order), NestingMap (one label per
+// block; an object keyed by that label).
+const (
+	NestingSingle = protocol.NestingSingle
+	NestingList   = protocol.NestingList
+	NestingMap    = protocol.NestingMap
+)

@@ -3,119 +3,75 @@ package sdk
 import (
 	"context"
 	"encoding/json"
-	"fmt"
-	"log"
 	"log/slog"
+	"net/http"
 	"os"
-	"runtime/debug"
-	"time"
 
 	"github.com/hashicorp/go-hclog"
-	"github.com/hashicorp/go-plugin"
-	"google.golang.org/grpc"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
 
-	"github.com/coderhost/coderhost/sdk/grpcplugin"
-	"github.com/coderhost/coderhost/sdk/proto/pluginv1"
+	"github.com/coderhost/coderhost/internal/protocol"
 )
 
 // ServeOption tunes Serve.
-type ServeOption func(*serveConfig)
-
-type serveConfig struct {
-	maxBody int64
-}
+type ServeOption func(*protocol.ServeOptions)
 
 // WithMaxBodyBytes bounds the request bodies the plugin accepts and the
 // response bodies it produces (default 10 MiB). Larger requests get a 413.
 func WithMaxBodyBytes(n int64) ServeOption {
-	return func(c *serveConfig) { c.maxBody = n }
+	return func(o *protocol.ServeOptions) { o.MaxBodyBytes = n }
 }
 
-// Serve runs p as a coderhost plugin. It never returns while the host is
-// connected, and exits the process when the host goes away.
+// WithDebug serves in debug mode, as the CODERHOST_PLUGIN_DEBUG=1
+// environment variable does: the plugin runs on its own (for example under
+// dlv) and prints a CODERHOST_REATTACH_PLUGINS=... line; a host started with
+// that variable attaches to it instead of launching the binary. It serves
+// until interrupted.
+func WithDebug() ServeOption {
+	return func(o *protocol.ServeOptions) { o.Debug = true }
+}
+
+// Serve runs p as a coderhost plugin until the host stops it. It returns an
+// error when the plugin cannot serve, for example when it is run by hand
+// outside debug mode.
 //
-// Run by hand, the binary explains that it is a plugin and exits 1; with the
-// single argument -describe it prints its description as JSON and exits 0.
-func Serve(p Plugin, opts ...ServeOption) {
-	cfg := serveConfig{maxBody: grpcplugin.DefaultMaxBodyBytes}
-	for _, o := range opts {
-		o(&cfg)
+// Run with the single argument -describe, the binary prints its
+// description as JSON and Serve returns nil.
+func Serve(p Plugin, opts ...ServeOption) error {
+	o := protocol.ServeOptions{
+		MaxBodyBytes: protocol.DefaultMaxBodyBytes,
+		Args:         os.Args[1:],
+		Stdout:       os.Stdout,
 	}
-	// Only the handshake line may reach stdout before the host connects.
-	log.SetOutput(os.Stderr)
-	slog.SetDefault(Logger())
-
-	d := p.Describe()
-	if len(os.Args) == 2 && (os.Args[1] == "-describe" || os.Args[1] == "--describe") {
-		enc := json.NewEncoder(os.Stdout)
-		enc.SetIndent("", "  ")
-		_ = enc.Encode(describeJSON(d))
-		os.Exit(0)
+	for _, fn := range opts {
+		fn(&o)
 	}
-	if err := d.validate(); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
+	if o.InProcess != nil {
+		// Tests keep their own logger; go-plugin's teardown noise stays out.
+		o.Logger = hclog.NewNullLogger()
+		return protocol.Serve(provider{p}, o)
 	}
-	if os.Getenv(grpcplugin.Handshake.MagicCookieKey) == grpcplugin.Handshake.MagicCookieValue {
-		go watchParent(os.Getppid())
-	}
-
-	msg := grpcplugin.MaxMessageBytes(cfg.maxBody)
-	plugin.Serve(&plugin.ServeConfig{
-		HandshakeConfig: grpcplugin.Handshake,
-		VersionedPlugins: map[int]plugin.PluginSet{
-			grpcplugin.ProtocolVersion: {
-				grpcplugin.PluginName: &grpcplugin.GRPCPlugin{
-					Impl: func(b *plugin.GRPCBroker) pluginv1.PluginServer { return NewServer(p, b, cfg.maxBody) },
-				},
-			},
-		},
-		GRPCServer: func(o []grpc.ServerOption) *grpc.Server {
-			o = append(o,
-				grpc.MaxRecvMsgSize(msg),
-				grpc.MaxSendMsgSize(msg),
-				grpc.ChainUnaryInterceptor(recoverUnary),
-			)
-			return grpc.NewServer(o...)
-		},
-		Logger: hclog.New(&hclog.LoggerOptions{
-			Name:       d.ID,
-			Output:     os.Stderr,
-			Level:      hclog.Info,
-			JSONFormat: true,
-		}),
+	slog.SetDefault(newLogger(os.Stderr))
+	o.Logger = hclog.New(&hclog.LoggerOptions{
+		Name:       p.Describe().ID,
+		Output:     os.Stderr,
+		Level:      hclog.Info,
+		JSONFormat: true,
 	})
+	return protocol.Serve(provider{p}, o)
 }
 
-// watchParent exits when the host dies without stopping the plugin, so no
-// plugin outlives its host.
-func watchParent(ppid int) {
-	for range time.Tick(time.Second) {
-		if os.Getppid() != ppid {
-			fmt.Fprintln(os.Stderr, "host process exited; stopping plugin")
-			os.Exit(0)
-		}
+// provider adapts a Plugin to the protocol.
+type provider struct{ p Plugin }
+
+func (a provider) Describe() protocol.Description { return a.p.Describe() }
+
+func (a provider) Configure(ctx context.Context, config json.RawMessage, info protocol.HostInfo, host protocol.Host) (http.Handler, error) {
+	return a.p.Configure(ctx, ConfigureRequest{Config: config, Info: info, Host: host})
+}
+
+func (a provider) CheckHealth(ctx context.Context) Health {
+	if hc, ok := a.p.(HealthChecker); ok {
+		return hc.CheckHealth(ctx)
 	}
-}
-
-func recoverUnary(ctx context.Context, req any, info *grpc.UnaryServerInfo, h grpc.UnaryHandler) (resp any, err error) {
-	defer func() {
-		if p := recover(); p != nil {
-			fmt.Fprintf(os.Stderr, "panic in %s: %v\n%s", info.FullMethod, p, debug.Stack())
-			err = status.Errorf(codes.Internal, "plugin panicked in %s: %v", info.FullMethod, p)
-		}
-	}()
-	return h(ctx, req)
-}
-
-func describeJSON(d Description) any {
-	return struct {
-		ID           string   `json:"id"`
-		Version      string   `json:"version"`
-		Description  string   `json:"description,omitempty"`
-		Capabilities []string `json:"capabilities"`
-		ConfigSchema Schema   `json:"config_schema"`
-	}{d.ID, d.Version, d.Description, d.Capabilities, d.ConfigSchema}
+	return Health{Status: HealthOK}
 }

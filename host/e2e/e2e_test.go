@@ -40,8 +40,15 @@ func TestMain(m *testing.M) {
 	coderhost = filepath.Join(dir, "coderhost")
 	builds := [][]string{
 		{"-o", coderhost, "./host"},
-		{"-o", filepath.Join(pluginDir, "coderhost-plugin-hello"), "./examples/plugins/hello"},
 		{"-o", filepath.Join(pluginDir, "probe"), "./host/internal/pluginhost/testdata/probe"},
+	}
+	// Every first-party and example plugin, as `make build` names them.
+	mains, _ := filepath.Glob(filepath.Join(repoRoot, "plugins", "*", "main.go"))
+	examples, _ := filepath.Glob(filepath.Join(repoRoot, "examples", "plugins", "*", "main.go"))
+	for _, m := range append(mains, examples...) {
+		dir := filepath.Dir(m)
+		rel, _ := filepath.Rel(repoRoot, dir)
+		builds = append(builds, []string{"-o", filepath.Join(pluginDir, "coderhost-plugin-"+filepath.Base(dir)), "./" + rel})
 	}
 	for _, b := range builds {
 		cmd := exec.Command("go", append([]string{"build"}, b...)...)
@@ -110,8 +117,15 @@ plugin "hello" {
 
 func start(t *testing.T, configPath string) *daemon {
 	t.Helper()
+	return startWithEnv(t, configPath, nil)
+}
+
+// startWithEnv starts coderhost with extra environment variables.
+func startWithEnv(t *testing.T, configPath string, env []string) *daemon {
+	t.Helper()
 	d := &daemon{t: t, addr: freePort(t), lines: make(chan string, 100), exited: make(chan struct{})}
 	d.cmd = exec.Command(coderhost, "run", "-config", configPath, "-listen", d.addr)
+	d.cmd.Env = append(os.Environ(), env...)
 	stdout, _ := d.cmd.StdoutPipe()
 	stderr, _ := d.cmd.StderrPipe()
 	if err := d.cmd.Start(); err != nil {
@@ -487,7 +501,8 @@ func demoToken(t *testing.T, d *daemon) string {
 }
 
 // The exact requests the Backstage frontend plugin sends through
-// /api/proxy/coder (see specs/coder-backstage-plugins.md §2.1).
+// /api/proxy/coder (the endpoints in
+// https://github.com/coder/backstage-plugins/blob/main/plugins/backstage-plugin-coder/src/api/CoderClient.ts).
 func TestFrontendPluginRequestsThroughTheHost(t *testing.T) {
 	d := start(t, writeConfig(t, baseConfig("Hello")))
 	token := http.Header{"Coder-Session-Token": {demoToken(t, d)}}

@@ -6,10 +6,16 @@
 package main
 
 import (
+	"fmt"
+	"os"
+
 	"github.com/coderhost/coderhost/plugins/catalog/internal/api"
 	"github.com/coderhost/coderhost/sdk"
 )
 
 func main() {
-	sdk.Serve(api.New())
+	if err := sdk.Serve(api.New()); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
 }

@@ -3,54 +3,82 @@ package plugintest
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 
-	"github.com/coderhost/coderhost/sdk/grpcplugin"
+	"github.com/coderhost/coderhost/sdk"
 )
 
-// Host fakes the host services. A nil function answers "not configured",
-// like a host without scripts or catalog.
+// Host fakes the host services. A nil function answers
+// sdk.ErrNotConfigured, like a host without scripts or catalog. Functions
+// return the sdk sentinel errors (sdk.ErrNotFound, sdk.ErrNoScript,
+// sdk.ErrNoResult) or an *sdk.ScriptError to play the host's answers; they
+// reach the plugin across the real protocol.
 type Host struct {
-	// RunScript receives the hook, the script name and the JSON input; it
-	// returns the JSON output and the name of the script that produced it.
-	RunScriptFunc func(ctx context.Context, hook, script string, input json.RawMessage) (json.RawMessage, string, error)
+	// RunHookFunc receives the hook and the JSON input; it returns the JSON
+	// result and the name of the script that produced it.
+	RunHookFunc func(ctx context.Context, hook string, input json.RawMessage) (json.RawMessage, string, error)
+	// RunScriptFunc receives the script name and the JSON input.
+	RunScriptFunc func(ctx context.Context, name string, input json.RawMessage) (json.RawMessage, error)
 	GetEntityFunc func(ctx context.Context, ref string) (json.RawMessage, error)
-	FindUsersFunc func(ctx context.Context, email, annotationKey, annotationValue string) ([]json.RawMessage, error)
+	FindUsersFunc func(ctx context.Context, q sdk.UserQuery) ([]json.RawMessage, error)
 }
 
-// Errors a fake may return to play the host's answers.
-var (
-	ErrNotFound      = grpcplugin.ErrNotFound
-	ErrNoScript      = grpcplugin.ErrNoScript
-	ErrNotConfigured = grpcplugin.ErrNotConfigured
-)
+var _ sdk.Host = (*Host)(nil)
 
-var _ grpcplugin.HostServices = (*Host)(nil)
-
-// RunScript implements grpcplugin.HostServices.
-func (h *Host) RunScript(ctx context.Context, hook, script string, input []byte) ([]byte, string, error) {
-	if h.RunScriptFunc == nil {
-		return nil, "", ErrNotConfigured
+// RunHook implements sdk.Host.
+func (h *Host) RunHook(ctx context.Context, hook string, input, out any) (string, error) {
+	if h.RunHookFunc == nil {
+		return "", sdk.ErrNotConfigured
 	}
-	return h.RunScriptFunc(ctx, hook, script, input)
+	in, err := json.Marshal(input)
+	if err != nil {
+		return "", err
+	}
+	res, script, err := h.RunHookFunc(ctx, hook, in)
+	if err != nil {
+		return script, err
+	}
+	return script, decode(res, out, hook)
 }
 
-// GetEntity implements grpcplugin.HostServices.
-func (h *Host) GetEntity(ctx context.Context, ref string) ([]byte, error) {
+// RunScript implements sdk.Host.
+func (h *Host) RunScript(ctx context.Context, name string, input, out any) error {
+	if h.RunScriptFunc == nil {
+		return sdk.ErrNotConfigured
+	}
+	in, err := json.Marshal(input)
+	if err != nil {
+		return err
+	}
+	res, err := h.RunScriptFunc(ctx, name, in)
+	if err != nil {
+		return err
+	}
+	return decode(res, out, name)
+}
+
+func decode(res json.RawMessage, out any, subject string) error {
+	if len(res) == 0 || string(res) == "null" {
+		return fmt.Errorf("%s: %w", subject, sdk.ErrNoResult)
+	}
+	if out == nil {
+		return nil
+	}
+	return json.Unmarshal(res, out)
+}
+
+// GetEntity implements sdk.Host.
+func (h *Host) GetEntity(ctx context.Context, ref string) (json.RawMessage, error) {
 	if h.GetEntityFunc == nil {
-		return nil, ErrNotConfigured
+		return nil, sdk.ErrNotConfigured
 	}
 	return h.GetEntityFunc(ctx, ref)
 }
 
-// FindUsers implements grpcplugin.HostServices.
-func (h *Host) FindUsers(ctx context.Context, email, key, value string) ([][]byte, error) {
+// FindUsers implements sdk.Host.
+func (h *Host) FindUsers(ctx context.Context, q sdk.UserQuery) ([]json.RawMessage, error) {
 	if h.FindUsersFunc == nil {
-		return nil, ErrNotConfigured
+		return nil, sdk.ErrNotConfigured
 	}
-	es, err := h.FindUsersFunc(ctx, email, key, value)
-	out := make([][]byte, len(es))
-	for i, e := range es {
-		out[i] = e
-	}
-	return out, err
+	return h.FindUsersFunc(ctx, q)
 }

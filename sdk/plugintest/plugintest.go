@@ -1,7 +1,9 @@
-// Package plugintest runs a coderhost plugin in-process for tests: the real
-// gRPC client and server pair and the real HTTP bridge, without a subprocess.
+// Package plugintest runs a coderhost plugin in the test process and serves
+// it the way the host does: sdk.Serve in debug mode on a real go-plugin
+// socket, the host's own protocol client attached to it, and an httptest
+// server in front that mounts the plugin at /api/<id>/.
 //
-//	h := plugintest.Start(t, myplugin.New(), plugintest.WithConfig(`{"greeting":"hi"}`))
+//	h := plugintest.Start(t, &myPlugin{}, plugintest.WithConfig(`{"greeting":"hi"}`))
 //	resp, _ := http.Get(h.URL + "/api/hello/greet")
 package plugintest
 
@@ -11,12 +13,13 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
+	"time"
 
+	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/go-plugin"
 
+	"github.com/coderhost/coderhost/internal/protocol"
 	"github.com/coderhost/coderhost/sdk"
-	"github.com/coderhost/coderhost/sdk/grpcplugin"
-	"github.com/coderhost/coderhost/sdk/proto/pluginv1"
 )
 
 // Option tunes Start.
@@ -24,8 +27,8 @@ type Option func(*options)
 
 type options struct {
 	config  json.RawMessage
-	host    sdk.HostInfo
-	svc     *Host
+	info    sdk.HostInfo
+	host    sdk.Host
 	maxBody int64
 }
 
@@ -34,14 +37,16 @@ func WithConfig(configJSON string) Option {
 	return func(o *options) { o.config = json.RawMessage(configJSON) }
 }
 
-// WithHostInfo sets the host facts handed to Configure.
+// WithHostInfo sets the host facts handed to Configure. MountPath defaults
+// to /api/<id>/.
 func WithHostInfo(info sdk.HostInfo) Option {
-	return func(o *options) { o.host = info }
+	return func(o *options) { o.info = info }
 }
 
-// WithHost sets the host services the plugin can call.
-func WithHost(h *Host) Option {
-	return func(o *options) { o.svc = h }
+// WithHost sets the host services the plugin can call: a *Host fake, or any
+// other sdk.Host.
+func WithHost(h sdk.Host) Option {
+	return func(o *options) { o.host = h }
 }
 
 // WithMaxBodyBytes sets the body limit on both ends of the bridge.
@@ -53,68 +58,66 @@ func WithMaxBodyBytes(n int64) Option {
 type Harness struct {
 	// Description is what the plugin reported.
 	Description sdk.Description
-	// URL is an httptest server that forwards every request to the plugin
-	// the way the host does.
+	// URL is an httptest server that forwards every request under
+	// /api/<id>/ to the plugin the way the host does.
 	URL string
 
-	client *grpcplugin.Client
+	t      testing.TB
+	client *protocol.Client
+	host   sdk.Host
+	info   sdk.HostInfo
 }
 
-// Start describes, configures and serves p. The plugin is mounted at
-// /api/<id>/ as under the host. Everything stops when the test ends.
+// Start serves p, describes it and configures it. Everything stops when the
+// test ends.
 func Start(t testing.TB, p sdk.Plugin, opts ...Option) *Harness {
 	t.Helper()
-	o := options{maxBody: grpcplugin.DefaultMaxBodyBytes}
+	o := options{maxBody: protocol.DefaultMaxBodyBytes, host: &Host{}}
 	for _, fn := range opts {
 		fn(&o)
 	}
-	gp := &grpcplugin.GRPCPlugin{
-		Impl:         func(b *plugin.GRPCBroker) pluginv1.PluginServer { return sdk.NewServer(p, b, o.maxBody) },
-		MaxBodyBytes: o.maxBody,
-	}
-	client, server := plugin.TestPluginGRPCConn(t, true, map[string]plugin.Plugin{grpcplugin.PluginName: gp})
-	t.Cleanup(func() {
-		// Stop the server first: closing the client asks the server to stop
-		// itself, and two concurrent stops race inside go-plugin.
-		server.Stop()
-		_ = client.Close()
+
+	ctx, cancel := context.WithCancel(context.Background())
+	reattach := make(chan *plugin.ReattachConfig, 1)
+	closed := make(chan struct{})
+	serveErr := make(chan error, 1)
+	inProcess := sdk.ServeOption(func(so *protocol.ServeOptions) {
+		so.Args = nil
+		so.InProcess = &protocol.InProcess{Context: ctx, Reattach: reattach, Closed: closed}
 	})
-	raw, err := client.Dispense(grpcplugin.PluginName)
-	if err != nil {
-		t.Fatalf("plugintest: dispense: %v", err)
+	go func() { serveErr <- sdk.Serve(p, sdk.WithMaxBodyBytes(o.maxBody), inProcess) }()
+
+	var rc *plugin.ReattachConfig
+	select {
+	case rc = <-reattach:
+	case err := <-serveErr:
+		cancel()
+		t.Fatalf("plugintest: serve: %v", err)
+	case <-time.After(10 * time.Second):
+		cancel()
+		t.Fatal("plugintest: the plugin did not start serving within 10s")
 	}
-	c := raw.(*grpcplugin.Client)
-	ctx := context.Background()
-	d, err := c.Describe(ctx)
+	cfg := protocol.ClientConfig(o.maxBody, hclog.NewNullLogger())
+	cfg.Reattach = rc
+	pc := plugin.NewClient(cfg)
+	t.Cleanup(func() {
+		pc.Kill()
+		cancel()
+		<-closed
+	})
+	client, err := protocol.Dispense(pc)
+	if err != nil {
+		t.Fatalf("plugintest: connect: %v", err)
+	}
+	d, err := client.Describe(ctx)
 	if err != nil {
 		t.Fatalf("plugintest: describe: %v", err)
 	}
-	h := &Harness{client: c, Description: sdk.Description{
-		ID: d.Id, Version: d.Version, Description: d.Description, Capabilities: d.Capabilities,
-		ConfigSchema: sdk.SchemaFromProto(d.ConfigSchema),
-	}}
-	mount := "/api/" + d.Id + "/"
-	if o.host.MountPath == "" {
-		o.host.MountPath = mount
+	if o.info.MountPath == "" {
+		o.info.MountPath = "/api/" + d.ID + "/"
 	}
-	cfg := o.config
-	if len(cfg) == 0 {
-		cfg = json.RawMessage(`{}`)
-	}
-	var svc pluginv1.HostServer
-	if o.svc != nil {
-		svc = grpcplugin.NewHostServer(o.svc)
-	} else {
-		svc = grpcplugin.NewHostServer(&Host{})
-	}
-	if err := c.Configure(ctx, cfg, &pluginv1.HostInfo{
-		ExternalUrl:         o.host.ExternalURL,
-		CoderUrl:            o.host.CoderURL,
-		BackstageAppUrl:     o.host.BackstageAppURL,
-		BackstageBackendUrl: o.host.BackstageBackendURL,
-		HostVersion:         o.host.HostVersion,
-		MountPath:           o.host.MountPath,
-	}, svc); err != nil {
+	h := &Harness{t: t, client: client, Description: d, host: o.host, info: o.info}
+	if err := h.Configure(ctx, o.config); err != nil {
 		t.Fatalf("plugintest: configure: %v", err)
 	}
 	srv := httptest.NewServer(h)
@@ -123,23 +126,27 @@ func Start(t testing.TB, p sdk.Plugin, opts ...Option) *Harness {
 	return h
 }
 
-// ServeHTTP forwards r to the plugin over gRPC, as the host does.
+// Configure hands the plugin a new config block, as a host reload does. It
+// returns the plugin's error when it rejects it; the plugin then keeps its
+// previous configuration.
+func (h *Harness) Configure(ctx context.Context, config json.RawMessage) error {
+	if len(config) == 0 {
+		config = json.RawMessage(`{}`)
+	}
+	return h.client.Configure(ctx, config, h.info, h.host)
+}
+
+// ServeHTTP forwards r to the plugin over gRPC, as the host does. The
+// request id is the request's X-Request-Id header when set.
 func (h *Harness) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	h.client.ServeHTTP(w, r, grpcplugin.Meta{RequestID: r.Header.Get("X-Request-Id"), Scheme: "http"})
+	ctx := protocol.WithPlugin(r.Context(), h.Description.ID)
+	if id := r.Header.Get("X-Request-Id"); id != "" {
+		ctx = protocol.WithRequestID(ctx, id)
+	}
+	h.client.ServeHTTP(w, r.WithContext(ctx))
 }
 
 // Health asks the plugin for its health.
 func (h *Harness) Health(ctx context.Context) (sdk.Health, error) {
-	r, err := h.client.Health(ctx)
-	if err != nil {
-		return sdk.Health{}, err
-	}
-	st := sdk.HealthError
-	switch r.Status {
-	case pluginv1.HealthResponse_STATUS_OK:
-		st = sdk.HealthOK
-	case pluginv1.HealthResponse_STATUS_DEGRADED:
-		st = sdk.HealthDegraded
-	}
-	return sdk.Health{Status: st, Message: r.Message}, nil
+	return h.client.Health(ctx)
 }

@@ -3,33 +3,39 @@ package plugintest_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
 	"testing"
 
+	"google.golang.org/grpc/codes"
+
+	"github.com/coderhost/coderhost/internal/protocol"
 	"github.com/coderhost/coderhost/sdk"
 	"github.com/coderhost/coderhost/sdk/plugintest"
 )
 
 // bridge is a plugin whose handler reports what it received.
-type bridge struct {
-	configured json.RawMessage
-	host       sdk.HostInfo
-}
+type bridge struct{}
 
-func (b *bridge) Describe() sdk.Description {
-	return sdk.Description{ID: "bridge", Version: "1.0.0", ConfigSchema: sdk.Schema{
+func (bridge) Describe() sdk.Description {
+	return sdk.Description{ID: "bridge", Version: "1.0.0", Summary: "echoes", ConfigSchema: sdk.Schema{
 		Attributes: []sdk.Attribute{{Name: "token", Type: sdk.TypeString, Sensitive: true}},
 	}}
 }
 
-func (b *bridge) Configure(_ context.Context, req sdk.ConfigureRequest) error {
-	b.configured, b.host = req.Config, req.Host
-	return nil
-}
-
-func (b *bridge) Handler() http.Handler {
+func (bridge) Configure(_ context.Context, req sdk.ConfigureRequest) (http.Handler, error) {
+	var cfg struct {
+		Token string `json:"token"`
+	}
+	if err := req.DecodeConfig(&cfg); err != nil {
+		return nil, err
+	}
+	if cfg.Token == "reject" {
+		return nil, errors.New(`token "reject" is refused; set another token`)
+	}
 	m := http.NewServeMux()
 	m.HandleFunc("/echo/", func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
@@ -37,7 +43,7 @@ func (b *bridge) Handler() http.Handler {
 		w.Header().Set("X-Raw-Path", r.URL.EscapedPath())
 		w.Header().Set("X-Query", r.URL.RawQuery)
 		w.Header().Set("X-Connection-Leak", r.Header.Get("X-Hop"))
-		w.Header().Set("X-Request-Id-Seen", r.Header.Get("X-Request-Id"))
+		w.Header().Set("X-Request-Id-Seen", sdk.RequestID(r.Context()))
 		w.Header().Add("Set-Cookie", "a=1")
 		w.Header().Add("Set-Cookie", "b=2")
 		w.WriteHeader(http.StatusAccepted)
@@ -48,10 +54,10 @@ func (b *bridge) Handler() http.Handler {
 	})
 	m.HandleFunc("/panic", func(http.ResponseWriter, *http.Request) { panic("handler bug") })
 	m.HandleFunc("/config", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("X-Mount", b.host.MountPath)
-		w.Write(b.configured)
+		w.Header().Set("X-Mount", sdk.Info(r.Context()).MountPath)
+		w.Write(req.Config)
 	})
-	return m
+	return m, nil
 }
 
 func send(t *testing.T, method, url string, body string, hdr http.Header) (*http.Response, string) {
@@ -70,7 +76,7 @@ func send(t *testing.T, method, url string, body string, hdr http.Header) (*http
 }
 
 func TestBridgeCarriesRequestAndResponse(t *testing.T) {
-	h := plugintest.Start(t, &bridge{})
+	h := plugintest.Start(t, bridge{})
 	resp, body := send(t, "POST", h.URL+"/api/bridge/echo/a%2Fb?x=1&y=%20", "payload",
 		http.Header{"Connection": {"X-Hop"}, "X-Hop": {"secret"}, "X-Request-Id": {"rid-1"}})
 	if resp.StatusCode != http.StatusAccepted || body != "payload" {
@@ -98,7 +104,7 @@ func TestBridgeCarriesRequestAndResponse(t *testing.T) {
 }
 
 func TestBridgeLimitsAndFailures(t *testing.T) {
-	h := plugintest.Start(t, &bridge{}, plugintest.WithMaxBodyBytes(1024))
+	h := plugintest.Start(t, bridge{}, plugintest.WithMaxBodyBytes(1024))
 	resp, body := send(t, "POST", h.URL+"/api/bridge/echo/", strings.Repeat("x", 2000), nil)
 	if resp.StatusCode != http.StatusRequestEntityTooLarge || !strings.Contains(body, "1024") {
 		t.Fatalf("oversized request: %d %s", resp.StatusCode, body)
@@ -118,7 +124,7 @@ func TestBridgeLimitsAndFailures(t *testing.T) {
 }
 
 func TestConfigureReceivesConfigAndMount(t *testing.T) {
-	h := plugintest.Start(t, &bridge{}, plugintest.WithConfig(`{"token":"t0k3n"}`))
+	h := plugintest.Start(t, bridge{}, plugintest.WithConfig(`{"token":"t0k3n"}`))
 	if h.Description.ID != "bridge" || !h.Description.ConfigSchema.Attributes[0].Sensitive {
 		t.Fatalf("description lost in transit: %+v", h.Description)
 	}
@@ -132,23 +138,101 @@ func TestConfigureReceivesConfigAndMount(t *testing.T) {
 	}
 }
 
-func TestHostServicesWithoutHostAreNotConfigured(t *testing.T) {
-	p := &hostUser{}
-	plugintest.Start(t, p)
-	if _, err := p.host.GetEntity(context.Background(), "user:default/x"); err == nil || !strings.Contains(err.Error(), "not configured") {
-		t.Fatalf("GetEntity without a host: %v", err)
+func TestReconfigureSwapsHandlerAndRejectionKeepsTheOldOne(t *testing.T) {
+	h := plugintest.Start(t, bridge{}, plugintest.WithConfig(`{"token":"one"}`))
+	if _, body := send(t, "GET", h.URL+"/api/bridge/config", "", nil); body != `{"token":"one"}` {
+		t.Fatalf("first config: %q", body)
 	}
-	if _, err := p.host.RunScript(context.Background(), "signin", "", map[string]string{}, nil); err == nil {
-		t.Fatal("RunScript without a host succeeded")
+	if err := h.Configure(context.Background(), json.RawMessage(`{"token":"two"}`)); err != nil {
+		t.Fatal(err)
+	}
+	if _, body := send(t, "GET", h.URL+"/api/bridge/config", "", nil); body != `{"token":"two"}` {
+		t.Fatalf("after reload: %q", body)
+	}
+	err := h.Configure(context.Background(), json.RawMessage(`{"token":"reject"}`))
+	if err == nil || !strings.Contains(err.Error(), `token "reject" is refused`) {
+		t.Fatalf("rejected config: %v", err)
+	}
+	var se *protocol.StatusError
+	if !errors.As(err, &se) || se.Code != codes.InvalidArgument {
+		t.Fatalf("a rejected configuration keeps its code across the hop: %#v", err)
+	}
+	if _, body := send(t, "GET", h.URL+"/api/bridge/config", "", nil); body != `{"token":"two"}` {
+		t.Fatalf("a rejected reload replaced the handler: %q", body)
 	}
 }
 
+// hostUser hands its host services to the test.
 type hostUser struct {
 	bridge
-	host sdk.Host
+	host chan sdk.Host
 }
 
-func (h *hostUser) Configure(ctx context.Context, req sdk.ConfigureRequest) error {
-	h.host = req.Services
-	return nil
+func (h *hostUser) Configure(ctx context.Context, req sdk.ConfigureRequest) (http.Handler, error) {
+	h.host <- req.Host
+	return http.NotFoundHandler(), nil
+}
+
+func startHostUser(t *testing.T, opts ...plugintest.Option) sdk.Host {
+	p := &hostUser{host: make(chan sdk.Host, 1)}
+	plugintest.Start(t, p, opts...)
+	return <-p.host
+}
+
+func TestHostServicesWithoutFakesAreNotConfigured(t *testing.T) {
+	host := startHostUser(t)
+	ctx := context.Background()
+	if _, err := host.GetEntity(ctx, "user:default/x"); !errors.Is(err, sdk.ErrNotConfigured) {
+		t.Fatalf("GetEntity: %v", err)
+	}
+	if _, err := host.RunHook(ctx, "signin", map[string]string{}, nil); !errors.Is(err, sdk.ErrNotConfigured) {
+		t.Fatalf("RunHook: %v", err)
+	}
+}
+
+func TestHostErrorsKeepTheirIdentityAcrossTheHop(t *testing.T) {
+	fake := &plugintest.Host{
+		GetEntityFunc: func(_ context.Context, ref string) (json.RawMessage, error) {
+			if ref == "user:default/ada" {
+				return json.RawMessage(`{"kind":"User"}`), nil
+			}
+			return nil, fmt.Errorf("entity %q: %w", ref, sdk.ErrNotFound)
+		},
+		RunHookFunc: func(_ context.Context, hook string, in json.RawMessage) (json.RawMessage, string, error) {
+			switch hook {
+			case "signin":
+				return json.RawMessage(`null`), "", nil
+			case "workspace_params":
+				return nil, "region", &sdk.ScriptError{Script: "region", Pos: "region.js:3:9", Message: "boom"}
+			}
+			return nil, "", fmt.Errorf("hook %q: %w", hook, sdk.ErrNoScript)
+		},
+		RunScriptFunc: func(_ context.Context, name string, in json.RawMessage) (json.RawMessage, error) {
+			return in, nil
+		},
+	}
+	host := startHostUser(t, plugintest.WithHost(fake))
+	ctx := context.Background()
+
+	if e, err := host.GetEntity(ctx, "user:default/ada"); err != nil || string(e) != `{"kind":"User"}` {
+		t.Fatalf("GetEntity: %s %v", e, err)
+	}
+	if _, err := host.GetEntity(ctx, "user:default/bob"); !errors.Is(err, sdk.ErrNotFound) || !strings.Contains(err.Error(), "bob") {
+		t.Fatalf("missing entity: %v", err)
+	}
+	if _, err := host.RunHook(ctx, "signin", map[string]string{}, nil); !errors.Is(err, sdk.ErrNoResult) {
+		t.Fatalf("null result: %v", err)
+	}
+	if _, err := host.RunHook(ctx, "nope", map[string]string{}, nil); !errors.Is(err, sdk.ErrNoScript) {
+		t.Fatalf("unknown hook: %v", err)
+	}
+	_, err := host.RunHook(ctx, "workspace_params", map[string]string{}, nil)
+	var se *sdk.ScriptError
+	if !errors.As(err, &se) || se.Script != "region" || se.Pos != "region.js:3:9" || se.Message != "boom" {
+		t.Fatalf("script error: %#v", err)
+	}
+	var out struct{ A int }
+	if err := host.RunScript(ctx, "echo", map[string]int{"A": 7}, &out); err != nil || out.A != 7 {
+		t.Fatalf("RunScript: %+v %v", out, err)
+	}
 }

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/coderhost/coderhost/sdk"
+	"github.com/coderhost/coderhost/sdk/codertest"
 	"github.com/coderhost/coderhost/sdk/plugintest"
 )
 
@@ -29,7 +30,7 @@ func get(t *testing.T, url string) (int, map[string]string) {
 }
 
 func TestGreetUsesConfiguredGreeting(t *testing.T) {
-	h := plugintest.Start(t, &hello{}, plugintest.WithConfig(`{"greeting":"Hej"}`))
+	h := plugintest.Start(t, plugin{}, plugintest.WithConfig(`{"greeting":"Hej"}`))
 	code, body := get(t, h.URL+"/api/hello/greet?name=Ada")
 	if code != 200 || body["message"] != "Hej, Ada!" {
 		t.Fatalf("got %d %v", code, body)
@@ -40,12 +41,12 @@ func TestEntityLooksUpThroughHostCatalog(t *testing.T) {
 	host := &plugintest.Host{
 		GetEntityFunc: func(_ context.Context, ref string) (json.RawMessage, error) {
 			if ref != "component:default/web" {
-				return nil, plugintest.ErrNotFound
+				return nil, fmt.Errorf("entity %q: %w", ref, sdk.ErrNotFound)
 			}
 			return json.RawMessage(`{"kind":"Component","metadata":{"name":"web","title":"Web shop"}}`), nil
 		},
 	}
-	h := plugintest.Start(t, &hello{}, plugintest.WithHost(host))
+	h := plugintest.Start(t, plugin{}, plugintest.WithHost(host))
 
 	code, body := get(t, h.URL+"/api/hello/entities/Component/default/web")
 	if code != 200 || body["title"] != "Web shop" {
@@ -58,7 +59,7 @@ func TestEntityLooksUpThroughHostCatalog(t *testing.T) {
 }
 
 func TestEntityWithoutCatalogSaysWhatToConfigure(t *testing.T) {
-	h := plugintest.Start(t, &hello{})
+	h := plugintest.Start(t, plugin{})
 	code, body := get(t, h.URL+"/api/hello/entities/component/default/web")
 	if code != 503 || !strings.Contains(body["detail"], "catalog_files") {
 		t.Fatalf("got %d %v", code, body)
@@ -66,8 +67,7 @@ func TestEntityWithoutCatalogSaysWhatToConfigure(t *testing.T) {
 }
 
 func TestRejectsOverlongGreeting(t *testing.T) {
-	p := &hello{}
-	err := p.Configure(context.Background(), configure(`{"greeting":"`+strings.Repeat("x", 200)+`"}`))
+	_, err := plugin{}.Configure(context.Background(), configure(`{"greeting":"`+strings.Repeat("x", 200)+`"}`))
 	if err == nil || !strings.Contains(err.Error(), "under 100") {
 		t.Fatalf("want a clear error, got %v", err)
 	}
@@ -79,10 +79,10 @@ func configure(js string) sdk.ConfigureRequest {
 
 func TestWhoisRunsTheHostSigninHook(t *testing.T) {
 	host := &plugintest.Host{
-		RunScriptFunc: func(_ context.Context, hook, script string, input json.RawMessage) (json.RawMessage, string, error) {
+		RunHookFunc: func(_ context.Context, hook string, input json.RawMessage) (json.RawMessage, string, error) {
 			var profile struct{ Username string }
-			if err := json.Unmarshal(input, &profile); err != nil || hook != "signin" || script != "" {
-				return nil, "", fmt.Errorf("unexpected call %s %s %s", hook, script, input)
+			if err := json.Unmarshal(input, &profile); err != nil || hook != "signin" {
+				return nil, "", fmt.Errorf("unexpected call %s %s", hook, input)
 			}
 			if profile.Username != "ada" {
 				return json.RawMessage(`null`), "", nil
@@ -90,7 +90,7 @@ func TestWhoisRunsTheHostSigninHook(t *testing.T) {
 			return json.RawMessage(`{"userEntityRef":"user:default/ada"}`), "username", nil
 		},
 	}
-	h := plugintest.Start(t, &hello{}, plugintest.WithHost(host))
+	h := plugintest.Start(t, plugin{}, plugintest.WithHost(host))
 	resp, err := http.Get(h.URL + "/api/hello/whois/ada")
 	if err != nil {
 		t.Fatal(err)
@@ -106,5 +106,35 @@ func TestWhoisRunsTheHostSigninHook(t *testing.T) {
 	}
 	if code, _ := get(t, h.URL+"/api/hello/whois/bob"); code != 404 {
 		t.Fatalf("unresolved user: %d", code)
+	}
+}
+
+func TestMeCallsCoderAsTheCaller(t *testing.T) {
+	fake := codertest.NewServer(t)
+	h := plugintest.Start(t, plugin{}, plugintest.WithHostInfo(sdk.HostInfo{CoderURL: fake.URL()}))
+
+	req, _ := http.NewRequest("GET", h.URL+"/api/hello/me", nil)
+	req.Header.Set("Coder-Session-Token", fake.Token("demo"))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var body map[string]string
+	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil || resp.StatusCode != 200 || body["username"] != "demo" {
+		t.Fatalf("got %d %v (%v)", resp.StatusCode, body, err)
+	}
+
+	if code, body := get(t, h.URL+"/api/hello/me"); code != 401 || !strings.Contains(body["detail"], "Coder-Session-Token") {
+		t.Fatalf("without a token: %d %v", code, body)
+	}
+	req.Header.Set("Coder-Session-Token", "not-a-token")
+	resp2, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp2.Body.Close()
+	if resp2.StatusCode != 401 {
+		t.Fatalf("Coder's 401 for a bad token is passed on, got %d", resp2.StatusCode)
 	}
 }

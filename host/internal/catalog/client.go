@@ -172,7 +172,7 @@ func (c *Client) get(ctx context.Context, path, query string, out any) error {
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
-		return fmt.Errorf("catalog: GET %s: %v", path, err)
+		return fmt.Errorf("catalog: GET %s: %w", path, err)
 	}
 	req.Header.Set("Accept", "application/json")
 	if c.token != "" {
@@ -200,7 +200,7 @@ func (c *Client) get(ctx context.Context, path, query string, out any) error {
 		return fmt.Errorf("catalog: GET %s: %s%s", path, resp.Status, backstageMessage(body))
 	}
 	if err := json.Unmarshal(body, out); err != nil {
-		return fmt.Errorf("catalog: GET %s: decoding the response: %v", path, err)
+		return fmt.Errorf("catalog: GET %s: decoding the response: %w", path, err)
 	}
 	return nil
 }

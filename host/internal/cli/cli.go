@@ -6,13 +6,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
-	"os/signal"
-	"syscall"
 
 	"github.com/coderhost/coderhost/host/internal/daemon"
 	"github.com/coderhost/coderhost/host/internal/scripting"
-	"github.com/coderhost/coderhost/sdk/codertest"
+	"github.com/coderhost/coderhost/sdk/fakecoder"
 )
 
 // Version is the coderhost version, set at build time.
@@ -29,17 +26,18 @@ Usage:
   coderhost version                                   print the version
 `
 
-// Main runs the command line and returns the process exit code.
-func Main(args []string, stdout, stderr io.Writer) int {
+// Main runs the command line and returns the process exit code. Long
+// commands stop when ctx ends.
+func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return 2
 	}
 	switch args[0] {
 	case "run":
-		return run(args[1:], stdout, stderr)
+		return run(ctx, args[1:], stdout, stderr)
 	case "validate":
-		return validate(args[1:], stdout, stderr)
+		return validate(ctx, args[1:], stdout, stderr)
 	case "script":
 		if len(args) < 2 || args[1] != "test" {
 			fmt.Fprint(stderr, "usage: coderhost script test --hook HOOK --file F.js --input IN.json [--catalog DIR]\n")
@@ -47,7 +45,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		}
 		return scripting.TestCommand(args[2:], stdout, stderr)
 	case "demo-coder":
-		return demoCoder(args[1:], stdout, stderr)
+		return demoCoder(ctx, args[1:], stdout, stderr)
 	case "version", "-version", "--version":
 		fmt.Fprintf(stdout, "coderhost %s\n", Version)
 		return 0
@@ -60,7 +58,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	}
 }
 
-func run(args []string, stdout, stderr io.Writer) int {
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	cfgPath := fs.String("config", "config.hcl", "configuration file")
@@ -68,7 +66,6 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	ctx := context.Background()
 	d, err := daemon.New(ctx, daemon.Options{
 		ConfigPath: *cfgPath, Listen: *listen, Version: Version, Stdout: stdout,
 	})
@@ -83,7 +80,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-func validate(args []string, stdout, stderr io.Writer) int {
+func validate(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("validate", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	noPlugins := fs.Bool("no-plugins", false, "do not launch plugins to check their config blocks")
@@ -95,7 +92,7 @@ func validate(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	file := fs.Arg(0)
-	if err := daemon.Validate(context.Background(), file, !*noPlugins, nil); err != nil {
+	if err := daemon.Validate(ctx, file, !*noPlugins, nil); err != nil {
 		fmt.Fprintf(stderr, "%v\n", err)
 		return 2
 	}
@@ -103,7 +100,7 @@ func validate(args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-func demoCoder(args []string, stdout, stderr io.Writer) int {
+func demoCoder(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("demo-coder", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	listen := fs.String("listen", "127.0.0.1:3000", "listen address")
@@ -111,15 +108,15 @@ func demoCoder(args []string, stdout, stderr io.Writer) int {
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	seed := codertest.DemoSeed()
+	seed := fakecoder.DemoSeed()
 	if *seedFile != "" {
 		var err error
-		if seed, err = codertest.LoadSeed(*seedFile); err != nil {
+		if seed, err = fakecoder.LoadSeed(*seedFile); err != nil {
 			fmt.Fprintf(stderr, "coderhost demo-coder: %v\n", err)
 			return 2
 		}
 	}
-	srv, err := codertest.Start(*listen, codertest.WithSeed(seed))
+	srv, err := fakecoder.Start(*listen, fakecoder.WithSeed(seed))
 	if err != nil {
 		fmt.Fprintf(stderr, "coderhost demo-coder: %v\n", err)
 		return 1
@@ -129,8 +126,6 @@ func demoCoder(args []string, stdout, stderr io.Writer) int {
 	if id, secret, ok := srv.OAuth2App("backstage"); ok {
 		fmt.Fprintf(stdout, "demo oauth client id: %s\ndemo oauth client secret: %s\n", id, secret)
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	<-ctx.Done()
 	if err := srv.Close(); err != nil && !errors.Is(err, context.Canceled) {
 		fmt.Fprintf(stderr, "coderhost demo-coder: %v\n", err)

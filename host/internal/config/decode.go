@@ -133,29 +133,33 @@ func (d *decoder) root(body hcl.Body, cfg *Config) {
 	}
 	cfg.Proxy = d.proxy(d.single(blocks["proxy"]))
 
-	scripts := map[string]hcl.Range{}
-	for _, b := range blocks["script"] {
-		s := d.script(b)
-		if first, dup := scripts[s.Name]; dup {
-			d.errorf(b.DefRange, "Duplicate script block",
-				"script %q is already defined at %s. Script names must be unique: rename or remove one of them.", s.Name, at(first))
-			continue
-		}
-		scripts[s.Name] = b.DefRange
-		cfg.Scripts = append(cfg.Scripts, s)
+	for _, b := range d.unique(blocks["script"], "Script names must be unique: rename or remove one of them.") {
+		cfg.Scripts = append(cfg.Scripts, d.script(b))
 	}
+	for _, b := range d.unique(blocks["plugin"], "Each plugin id may appear once: remove or merge one of them.") {
+		cfg.Plugins = append(cfg.Plugins, d.plugin(b, cfg.PluginDir))
+	}
+}
 
-	plugins := map[string]hcl.Range{}
-	for _, b := range blocks["plugin"] {
-		p := d.plugin(b, cfg.PluginDir)
-		if first, dup := plugins[p.ID]; dup {
-			d.errorf(b.DefRange, "Duplicate plugin block",
-				"plugin %q is already defined at %s. Each plugin id may appear once: remove or merge one of them.", p.ID, at(first))
+// unique returns the labelled blocks whose label is new, reporting each
+// repeat with where the first one is and fix.
+func (d *decoder) unique(blocks hcl.Blocks, fix string) hcl.Blocks {
+	seen := map[string]hcl.Range{}
+	out := make(hcl.Blocks, 0, len(blocks))
+	for _, b := range blocks {
+		if len(b.Labels) == 0 {
+			out = append(out, b)
 			continue
 		}
-		plugins[p.ID] = b.DefRange
-		cfg.Plugins = append(cfg.Plugins, p)
+		if first, dup := seen[b.Labels[0]]; dup {
+			d.errorf(b.DefRange, fmt.Sprintf("Duplicate %s block", b.Type),
+				"%s %q is already defined at %s. %s", b.Type, b.Labels[0], at(first), fix)
+			continue
+		}
+		seen[b.Labels[0]] = b.DefRange
+		out = append(out, b)
 	}
+	return out
 }
 
 // mentions reports whether body has a block of the given type at all, even

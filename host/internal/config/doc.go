@@ -11,7 +11,7 @@
 //
 // A plugin's config {} block is kept undecoded (Plugin.Config) until the
 // plugin has described its schema; Config.DecodePluginConfig then checks it
-// against that sdk.Schema and returns it as JSON, again with diagnostics
+// against that the plugin's Schema and returns it as JSON, again with diagnostics
 // pointing into the file. SensitiveValues lists the secrets the
 // configuration holds so the host can keep them out of logs.
 //
@@ -106,7 +106,7 @@
 //
 // # Plugin config
 //
-// DecodePluginConfig maps sdk.Schema onto hcldec: attributes of type string,
+// DecodePluginConfig maps the plugin's Schema onto hcldec: attributes of type string,
 // number, bool, list(string) and map(string); blocks nested single (an
 // object), list (an array of objects in source order) or map (an object
 // keyed by the block's one label). Attributes and blocks that are absent,

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"os"
 
-	"github.com/coderhost/coderhost/sdk"
+	"github.com/coderhost/coderhost/internal/protocol"
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hcldec"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
@@ -13,12 +13,12 @@ import (
 	ctyjson "github.com/zclconf/go-cty/cty/json"
 )
 
-var attrTypes = map[sdk.AttrType]cty.Type{
-	sdk.TypeString:     cty.String,
-	sdk.TypeNumber:     cty.Number,
-	sdk.TypeBool:       cty.Bool,
-	sdk.TypeListString: cty.List(cty.String),
-	sdk.TypeMapString:  cty.Map(cty.String),
+var attrTypes = map[protocol.AttrType]cty.Type{
+	protocol.TypeString:     cty.String,
+	protocol.TypeNumber:     cty.Number,
+	protocol.TypeBool:       cty.Bool,
+	protocol.TypeListString: cty.List(cty.String),
+	protocol.TypeMapString:  cty.Map(cty.String),
 }
 
 // DecodePluginConfig checks p's config block against the schema the plugin
@@ -38,7 +38,7 @@ var attrTypes = map[sdk.AttrType]cty.Type{
 // Values of Sensitive string attributes are remembered for SensitiveValues,
 // replacing those from an earlier decode of the same plugin. It is safe to
 // decode several plugins at once.
-func (c *Config) DecodePluginConfig(p Plugin, schema sdk.Schema) (json.RawMessage, error) {
+func (c *Config) DecodePluginConfig(p Plugin, schema protocol.Schema) (json.RawMessage, error) {
 	spec, err := objectSpec(schema)
 	if err != nil {
 		return nil, fmt.Errorf("plugin %q declares a config schema the host cannot use: %w", p.ID, err)
@@ -78,7 +78,7 @@ func inPlugin(d *hcl.Diagnostic, id string) *hcl.Diagnostic {
 }
 
 // objectSpec converts a plugin's schema to an hcldec spec.
-func objectSpec(s sdk.Schema) (hcldec.ObjectSpec, error) {
+func objectSpec(s protocol.Schema) (hcldec.ObjectSpec, error) {
 	spec := hcldec.ObjectSpec{}
 	for _, a := range s.Attributes {
 		if err := checkName(spec, a.Name); err != nil {
@@ -99,15 +99,15 @@ func objectSpec(s sdk.Schema) (hcldec.ObjectSpec, error) {
 			return nil, fmt.Errorf("block %q: %w", b.Name, err)
 		}
 		switch b.Nesting {
-		case sdk.NestingSingle:
+		case protocol.NestingSingle:
 			spec[b.Name] = &hcldec.BlockSpec{TypeName: b.Name, Nested: nested, Required: b.Required}
-		case sdk.NestingList:
+		case protocol.NestingList:
 			min := 0
 			if b.Required {
 				min = 1
 			}
 			spec[b.Name] = &hcldec.BlockListSpec{TypeName: b.Name, Nested: nested, MinItems: min}
-		case sdk.NestingMap:
+		case protocol.NestingMap:
 			var m hcldec.Spec = &hcldec.BlockMapSpec{TypeName: b.Name, LabelNames: []string{labelName(b)}, Nested: nested}
 			if b.Required {
 				m = &hcldec.ValidateSpec{Wrapped: m, Func: requireOne(b)}
@@ -132,7 +132,7 @@ func checkName(spec hcldec.ObjectSpec, name string) error {
 
 // requireOne reports a required map block that is absent; hcldec has no
 // minimum for map blocks. The subject defaults to where the block is missing.
-func requireOne(b sdk.Block) func(cty.Value) hcl.Diagnostics {
+func requireOne(b protocol.Block) func(cty.Value) hcl.Diagnostics {
 	return func(v cty.Value) hcl.Diagnostics {
 		if !v.IsKnown() || v.LengthInt() > 0 {
 			return nil
@@ -145,7 +145,7 @@ func requireOne(b sdk.Block) func(cty.Value) hcl.Diagnostics {
 	}
 }
 
-func labelName(b sdk.Block) string {
+func labelName(b protocol.Block) string {
 	if b.Label != "" {
 		return b.Label
 	}
@@ -154,7 +154,7 @@ func labelName(b sdk.Block) string {
 
 // toJSON encodes a decoded config object, leaving out absent attributes and
 // blocks, and collects the strings of Sensitive attributes.
-func toJSON(val cty.Value, s sdk.Schema, secrets *[]string) (json.RawMessage, error) {
+func toJSON(val cty.Value, s protocol.Schema, secrets *[]string) (json.RawMessage, error) {
 	obj := map[string]json.RawMessage{}
 	for _, a := range s.Attributes {
 		v := val.GetAttr(a.Name)
@@ -172,7 +172,7 @@ func toJSON(val cty.Value, s sdk.Schema, secrets *[]string) (json.RawMessage, er
 	}
 	for _, b := range s.Blocks {
 		v := val.GetAttr(b.Name)
-		if v.IsNull() || (b.Nesting != sdk.NestingSingle && v.LengthInt() == 0) {
+		if v.IsNull() || (b.Nesting != protocol.NestingSingle && v.LengthInt() == 0) {
 			continue
 		}
 		var (
@@ -180,9 +180,9 @@ func toJSON(val cty.Value, s sdk.Schema, secrets *[]string) (json.RawMessage, er
 			err error
 		)
 		switch b.Nesting {
-		case sdk.NestingSingle:
+		case protocol.NestingSingle:
 			raw, err = toJSON(v, b.Schema, secrets)
-		case sdk.NestingList:
+		case protocol.NestingList:
 			var elems []json.RawMessage
 			for it := v.ElementIterator(); it.Next() && err == nil; {
 				_, e := it.Element()
@@ -193,7 +193,7 @@ func toJSON(val cty.Value, s sdk.Schema, secrets *[]string) (json.RawMessage, er
 			if err == nil {
 				raw, err = json.Marshal(elems)
 			}
-		case sdk.NestingMap:
+		case protocol.NestingMap:
 			elems := map[string]json.RawMessage{}
 			for it := v.ElementIterator(); it.Next() && err == nil; {
 				k, e := it.Element()

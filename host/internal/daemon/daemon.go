@@ -2,6 +2,7 @@ package daemon
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -26,10 +27,8 @@ import (
 	"github.com/coderhost/coderhost/host/internal/proxy"
 	"github.com/coderhost/coderhost/host/internal/scripting"
 	"github.com/coderhost/coderhost/host/internal/server"
-	"github.com/coderhost/coderhost/sdk"
-	"github.com/coderhost/coderhost/sdk/codertest"
-	"github.com/coderhost/coderhost/sdk/grpcplugin"
-	"github.com/coderhost/coderhost/sdk/proto/pluginv1"
+	"github.com/coderhost/coderhost/internal/protocol"
+	"github.com/coderhost/coderhost/sdk/fakecoder"
 )
 
 // Options configure a Daemon.
@@ -45,8 +44,27 @@ type Options struct {
 	// Stdout receives the startup banner (listen address, demo
 	// credentials).
 	Stdout io.Writer
-	// Env looks up env() values; nil means the process environment.
+	// Env looks up env() values and CODERHOST_REATTACH_PLUGINS; nil means
+	// the process environment.
 	Env func(string) (string, bool)
+}
+
+// reattachConfigs reads CODERHOST_REATTACH_PLUGINS: plugins already running
+// in debug mode that the host attaches to instead of launching.
+func (o Options) reattachConfigs() (map[string]protocol.ReattachConfig, error) {
+	lookup := o.Env
+	if lookup == nil {
+		lookup = os.LookupEnv
+	}
+	raw, ok := lookup(protocol.ReattachEnv)
+	if !ok || strings.TrimSpace(raw) == "" {
+		return nil, nil
+	}
+	var out map[string]protocol.ReattachConfig
+	if err := json.Unmarshal([]byte(raw), &out); err != nil {
+		return nil, fmt.Errorf("%s: %w (paste the line a plugin printed in debug mode)", protocol.ReattachEnv, err)
+	}
+	return out, nil
 }
 
 // Daemon is a running coderhost.
@@ -58,11 +76,16 @@ type Daemon struct {
 
 	state atomic.Pointer[state]
 
+	reattach map[string]protocol.ReattachConfig
+
 	reloadMu sync.Mutex
 	srv      *http.Server
 	ln       net.Listener
 	addr     net.Addr
 	draining atomic.Bool
+
+	shutdownOnce sync.Once
+	shutdownErr  error
 }
 
 // state is everything one configuration produced.
@@ -71,12 +94,15 @@ type state struct {
 	catalog  catalog.Catalog
 	proxy    http.Handler
 	coderURL string
-	demo     *codertest.Server
+	demo     *fakecoder.Server
 	plugins  map[string]*pluginhost.Plugin
 	order    []string
 }
 
 func (d *Daemon) current() *state { return d.state.Load() }
+
+// Addr is the address the daemon listens on.
+func (d *Daemon) Addr() net.Addr { return d.addr }
 
 func (d *Daemon) loadConfig() (*config.Config, error) {
 	var opts []config.Option
@@ -97,6 +123,9 @@ func New(ctx context.Context, opts Options) (*Daemon, error) {
 	if err != nil {
 		return nil, err
 	}
+	if d.reattach, err = opts.reattachConfigs(); err != nil {
+		return nil, err
+	}
 	d.log = opts.Logger
 	if d.log == nil {
 		d.log = NewLogger(os.Stderr, cfg.LogLevel, cfg.LogFormat)
@@ -113,6 +142,13 @@ func New(ctx context.Context, opts Options) (*Daemon, error) {
 	}
 	d.state.Store(st)
 	d.commit(st, nil)
+	d.srv = &http.Server{
+		Handler:           d.Handler(),
+		ReadHeaderTimeout: cfg.ReadHeaderTimeout,
+		WriteTimeout:      cfg.WriteTimeout,
+		IdleTimeout:       cfg.IdleTimeout,
+		ErrorLog:          slog.NewLogLogger(d.log.Handler(), slog.LevelWarn),
+	}
 	return d, nil
 }
 
@@ -155,12 +191,16 @@ func scriptSpecs(cfg *config.Config) []scripting.Script {
 	return out
 }
 
-func pluginSpec(cfg *config.Config, p config.Plugin) pluginhost.Spec {
-	return pluginhost.Spec{
+func (d *Daemon) pluginSpec(cfg *config.Config, p config.Plugin) pluginhost.Spec {
+	spec := pluginhost.Spec{
 		ID: p.ID, Path: p.Path, PluginDir: cfg.PluginDir, SHA256: p.SHA256,
 		PassEnv: p.PassEnv, Env: p.Env, StartTimeout: p.StartTimeout,
 		HealthInterval: p.HealthInterval, MaxBodyBytes: p.MaxBodyBytes,
 	}
+	if rc, ok := d.reattach[p.ID]; ok {
+		spec.Reattach = &rc
+	}
+	return spec
 }
 
 // build turns cfg into a state, reusing what prev already runs when it is
@@ -202,13 +242,13 @@ func (d *Daemon) build(ctx context.Context, cfg *config.Config, prev *state) (_ 
 		if prev != nil && prev.demo != nil && prev.cfg.Coder == cfg.Coder {
 			st.demo = prev.demo
 		} else {
-			seed := codertest.DemoSeed()
+			seed := fakecoder.DemoSeed()
 			if cfg.Coder.DemoSeed != "" {
-				if seed, err = codertest.LoadSeed(cfg.Coder.DemoSeed); err != nil {
+				if seed, err = fakecoder.LoadSeed(cfg.Coder.DemoSeed); err != nil {
 					return nil, fmt.Errorf("%s: coder.demo_seed: %w", cfg.Path, err)
 				}
 			}
-			st.demo, err = codertest.Start("127.0.0.1:0", codertest.WithSeed(seed), codertest.WithLogger(d.log.With("component", "demo-coder")))
+			st.demo, err = fakecoder.Start("127.0.0.1:0", fakecoder.WithSeed(seed), fakecoder.WithLogger(d.log.With("component", "demo-coder")))
 			if err != nil {
 				return nil, fmt.Errorf("start the embedded demo Coder: %w", err)
 			}
@@ -239,7 +279,7 @@ func (d *Daemon) build(ctx context.Context, cfg *config.Config, prev *state) (_ 
 
 	popts := pluginhost.Options{Logger: d.log, Redact: cfg.SensitiveValues()}
 	for _, pc := range cfg.Plugins {
-		spec := pluginSpec(cfg, pc)
+		spec := d.pluginSpec(cfg, pc)
 		if prev != nil {
 			if old, ok := prev.plugins[pc.ID]; ok && reflect.DeepEqual(old.Spec(), withDefaults(spec, old.Spec())) {
 				st.plugins[pc.ID] = old
@@ -260,7 +300,7 @@ func (d *Daemon) build(ctx context.Context, cfg *config.Config, prev *state) (_ 
 	// plugin is configured, so all mistakes are reported at once.
 	configs := map[string][]byte{}
 	for _, pc := range cfg.Plugins {
-		schema := sdk.SchemaFromProto(st.plugins[pc.ID].Describe().ConfigSchema)
+		schema := st.plugins[pc.ID].Describe().ConfigSchema
 		js, err := cfg.DecodePluginConfig(pc, schema)
 		if err != nil {
 			diags = append(diags, err)
@@ -271,36 +311,54 @@ func (d *Daemon) build(ctx context.Context, cfg *config.Config, prev *state) (_ 
 	if len(diags) > 0 {
 		return nil, errors.Join(diags...)
 	}
+	if err := d.configurePlugins(ctx, cfg, st, configs); err != nil {
+		return nil, err
+	}
+	return st, nil
+}
+
+// configurePlugins hands every plugin of st its config block. When one
+// rejects its block, the plugins already given a new configuration get
+// their previous one back, so a failed reload changes nothing.
+func (d *Daemon) configurePlugins(ctx context.Context, cfg *config.Config, st *state, configs map[string][]byte) error {
+	type undo struct {
+		p        *pluginhost.Plugin
+		previous pluginhost.ConfigureFunc
+	}
+	var done []undo
 	for _, id := range st.order {
-		info := &pluginv1.HostInfo{
-			ExternalUrl:         cfg.ExternalURL,
-			CoderUrl:            st.coderURL,
-			BackstageAppUrl:     cfg.Backstage.AppURL,
-			BackstageBackendUrl: cfg.Backstage.BackendURL,
+		info := protocol.HostInfo{
+			ExternalURL:         cfg.ExternalURL,
+			CoderURL:            st.coderURL,
+			BackstageAppURL:     cfg.Backstage.AppURL,
+			BackstageBackendURL: cfg.Backstage.BackendURL,
 			HostVersion:         d.opts.Version,
 			MountPath:           "/api/" + id + "/",
 		}
 		js := configs[id]
-		svc := grpcplugin.NewHostServer(hostServices{d})
-		fn := func(ctx context.Context, c *grpcplugin.Client) error { return c.Configure(ctx, js, info, svc) }
+		fn := func(ctx context.Context, c *protocol.Client) error {
+			return c.Configure(ctx, js, info, hostServices{d})
+		}
 		p := st.plugins[id]
 		previous := p.Configured()
-		if err := p.Configure(ctx, fn); err != nil {
-			return nil, err
+		cctx, cancel := context.WithTimeout(ctx, p.Spec().StartTimeout)
+		err := p.Configure(cctx, fn)
+		cancel()
+		if err != nil {
+			for _, u := range done {
+				rctx, cancel := context.WithTimeout(context.Background(), u.p.Spec().StartTimeout)
+				if rerr := u.p.Configure(rctx, u.previous); rerr != nil {
+					d.log.Error("could not restore a plugin's previous configuration", "plugin", u.p.Spec().ID, "error", rerr)
+				}
+				cancel()
+			}
+			return err
 		}
 		if previous != nil {
-			// A running plugin now has the new configuration; if a later
-			// plugin rejects its own, give this one its old one back.
-			defer func() {
-				if err != nil {
-					if rerr := p.Configure(context.Background(), previous); rerr != nil {
-						d.log.Error("could not restore a plugin's previous configuration", "plugin", id, "error", rerr)
-					}
-				}
-			}()
+			done = append(done, undo{p, previous})
 		}
 	}
-	return st, nil
+	return nil
 }
 
 // withDefaults fills the zero fields of spec the way Launch did for prev, so
@@ -323,12 +381,6 @@ func withDefaults(spec, prev pluginhost.Spec) pluginhost.Spec {
 func (d *Daemon) commit(st, prev *state) {
 	if err := d.engine.Load(scriptSpecs(st.cfg)); err != nil {
 		d.log.Error("scripts failed to load; the previous versions keep running", "error", err)
-	}
-	for _, id := range st.order {
-		p := st.plugins[id]
-		if prev == nil || prev.plugins[id] != p {
-			go p.Supervise()
-		}
 	}
 	if prev == nil {
 		return
@@ -391,81 +443,85 @@ func (d *Daemon) listen(cfg *config.Config) error {
 	return nil
 }
 
-// Run serves until ctx ends or SIGINT/SIGTERM arrives, reloading on SIGHUP,
-// then shuts down gracefully.
+// Run serves until ctx ends, reloading the configuration on SIGHUP, then
+// shuts down gracefully and returns Shutdown's result.
 func (d *Daemon) Run(ctx context.Context) error {
-	ln := d.ln
-	cfg := d.current().cfg
-	d.srv = &http.Server{
-		Handler:           d.Handler(),
-		ReadHeaderTimeout: cfg.ReadHeaderTimeout,
-		WriteTimeout:      cfg.WriteTimeout,
-		IdleTimeout:       cfg.IdleTimeout,
-		ErrorLog:          slog.NewLogLogger(d.log.Handler(), slog.LevelWarn),
-	}
 	d.banner()
 
-	sigs := make(chan os.Signal, 4)
-	signal.Notify(sigs, syscall.SIGHUP, syscall.SIGINT, syscall.SIGTERM)
-	defer signal.Stop(sigs)
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
 
 	watchCtx, stopWatch := context.WithCancel(ctx)
 	defer stopWatch()
-	go d.engine.Watch(watchCtx, 2*time.Second)
+	watched := make(chan struct{})
+	go func() {
+		defer close(watched)
+		d.engine.Watch(watchCtx, 2*time.Second)
+	}()
+	defer func() { <-watched }()
+	defer stopWatch()
 
 	serveErr := make(chan error, 1)
-	go func() { serveErr <- d.srv.Serve(ln) }()
+	go func() { serveErr <- d.srv.Serve(d.ln) }()
 
 	for {
 		select {
 		case err := <-serveErr:
-			d.stopAll()
-			return fmt.Errorf("http server: %w", err)
-		case <-ctx.Done():
-			return d.Shutdown()
-		case sig := <-sigs:
-			if sig == syscall.SIGHUP {
-				d.log.Info("SIGHUP: reloading configuration", "file", d.opts.ConfigPath)
-				if err := d.Reload(ctx); err != nil {
-					d.log.Error("reload failed; the previous configuration keeps running\n" + err.Error())
-				}
-				continue
+			if errors.Is(err, http.ErrServerClosed) {
+				// Shutdown was called from elsewhere.
+				return d.Shutdown()
 			}
-			d.log.Info("shutting down", "signal", sig.String())
-			go func() {
-				<-sigs
-				d.log.Warn("second signal: stopping plugins now")
-				d.stopAll()
-				os.Exit(1)
-			}()
+			return errors.Join(fmt.Errorf("http server: %w", err), d.Shutdown())
+		case <-ctx.Done():
+			d.log.Info("shutting down")
 			return d.Shutdown()
+		case <-hup:
+			d.log.Info("SIGHUP: reloading configuration", "file", d.opts.ConfigPath)
+			if err := d.Reload(ctx); err != nil {
+				d.log.Error("reload failed; the previous configuration keeps running\n" + err.Error())
+			}
 		}
 	}
 }
 
-// Shutdown stops accepting, drains in-flight requests (up to
-// shutdown_timeout), then stops every plugin and the demo deployment.
+// Shutdown stops accepting, drains in-flight requests for up to
+// shutdown_timeout, stops every plugin and waits for their supervisors, and
+// stops the demo deployment. It returns the first error. It is safe to call
+// from any goroutine and more than once; later calls wait for the first and
+// return its result.
 func (d *Daemon) Shutdown() error {
-	d.draining.Store(true)
-	var err error
-	if d.srv != nil {
+	d.shutdownOnce.Do(func() {
+		d.draining.Store(true)
+		var errs []error
 		ctx, cancel := context.WithTimeout(context.Background(), d.current().cfg.ShutdownTimeout)
-		err = d.srv.Shutdown(ctx)
-		cancel()
-		if err != nil {
+		if err := d.srv.Shutdown(ctx); err != nil {
 			d.log.Warn("requests still running at the shutdown deadline were cut off", "error", err)
+			errs = append(errs, fmt.Errorf("drain: %w", err))
 			_ = d.srv.Close()
 		}
-	}
-	d.stopAll()
-	d.log.Info("stopped")
-	return nil
+		cancel()
+		// Serve was never called when Shutdown comes before Run.
+		_ = d.ln.Close()
+		d.reloadMu.Lock()
+		if err := d.stopAll(); err != nil {
+			errs = append(errs, err)
+		}
+		d.reloadMu.Unlock()
+		d.log.Info("stopped")
+		if len(errs) > 0 {
+			d.shutdownErr = errs[0]
+		}
+	})
+	return d.shutdownErr
 }
 
-func (d *Daemon) stopAll() {
+// stopAll stops every plugin, waiting for their supervisors, and the demo
+// deployment.
+func (d *Daemon) stopAll() error {
 	st := d.current()
 	if st == nil {
-		return
+		return nil
 	}
 	var wg sync.WaitGroup
 	for _, p := range st.plugins {
@@ -477,8 +533,11 @@ func (d *Daemon) stopAll() {
 	}
 	wg.Wait()
 	if st.demo != nil {
-		_ = st.demo.Close()
+		if err := st.demo.Close(); err != nil {
+			return fmt.Errorf("stop the demo deployment: %w", err)
+		}
 	}
+	return nil
 }
 
 func (d *Daemon) banner() {

@@ -9,7 +9,6 @@ import (
 	"github.com/coderhost/coderhost/host/internal/config"
 	"github.com/coderhost/coderhost/host/internal/pluginhost"
 	"github.com/coderhost/coderhost/host/internal/scripting"
-	"github.com/coderhost/coderhost/sdk"
 )
 
 // Validate checks a configuration file without serving anything: the HCL,
@@ -29,14 +28,15 @@ func Validate(ctx context.Context, path string, launch bool, env func(string) (s
 	if err := scripting.NewEngine(scripting.Options{Logger: quiet}).Check(scriptSpecs(cfg)); err != nil {
 		errs = append(errs, err)
 	}
+	d := &Daemon{}
 	if launch {
 		for _, pc := range cfg.Plugins {
-			p, err := pluginhost.Launch(ctx, pluginSpec(cfg, pc), pluginhost.Options{Logger: quiet})
+			p, err := pluginhost.Launch(ctx, d.pluginSpec(cfg, pc), pluginhost.Options{Logger: quiet})
 			if err != nil {
 				errs = append(errs, err)
 				continue
 			}
-			_, err = cfg.DecodePluginConfig(pc, sdk.SchemaFromProto(p.Describe().ConfigSchema))
+			_, err = cfg.DecodePluginConfig(pc, p.Describe().ConfigSchema)
 			p.Stop()
 			if err != nil {
 				errs = append(errs, err)

@@ -10,7 +10,6 @@ import (
 
 	"github.com/coderhost/coderhost/host/internal/pluginhost/internal/probe"
 	"github.com/coderhost/coderhost/sdk"
-	"github.com/coderhost/coderhost/sdk/grpcplugin"
 )
 
 // BenchmarkPluginHopRatio measures a request through the host → plugin hop
@@ -26,15 +25,14 @@ func BenchmarkPluginHopRatio(b *testing.B) {
 	if err := p.Configure(context.Background(), configureWith(`{"word":"pong"}`)); err != nil {
 		b.Fatal(err)
 	}
-	direct := probe.New()
-	if err := direct.Configure(context.Background(), sdk.ConfigureRequest{Config: []byte(`{"word":"pong"}`)}); err != nil {
+	handler, err := probe.New().Configure(context.Background(), sdk.ConfigureRequest{Config: []byte(`{"word":"pong"}`)})
+	if err != nil {
 		b.Fatal(err)
 	}
-	handler := direct.Handler()
 
 	viaPlugin := func() {
 		w := httptest.NewRecorder()
-		p.ServeHTTP(w, httptest.NewRequest("GET", "/api/probe/word", nil), grpcplugin.Meta{Scheme: "http"})
+		p.ServeHTTP(w, httptest.NewRequest("GET", "/api/probe/word", nil))
 		if w.Code != http.StatusOK {
 			b.Fatalf("plugin: %d", w.Code)
 		}

@@ -17,11 +17,8 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-plugin"
-	"google.golang.org/grpc"
-	"google.golang.org/grpc/status"
 
-	"github.com/coderhost/coderhost/sdk/grpcplugin"
-	"github.com/coderhost/coderhost/sdk/proto/pluginv1"
+	"github.com/coderhost/coderhost/internal/protocol"
 )
 
 // Spec says how to run one plugin.
@@ -41,6 +38,9 @@ type Spec struct {
 	StartTimeout   time.Duration
 	HealthInterval time.Duration
 	MaxBodyBytes   int64
+	// Reattach, when set, attaches to a plugin already running in debug
+	// mode (see sdk.WithDebug) instead of launching Path.
+	Reattach *protocol.ReattachConfig
 }
 
 // State is where a plugin is in its life.
@@ -91,7 +91,7 @@ type Options struct {
 
 // ConfigureFunc (re)configures a freshly started plugin; the host calls it
 // after every launch, including restarts.
-type ConfigureFunc func(ctx context.Context, c *grpcplugin.Client) error
+type ConfigureFunc func(ctx context.Context, c *protocol.Client) error
 
 // Plugin is one supervised plugin process.
 type Plugin struct {
@@ -102,8 +102,8 @@ type Plugin struct {
 
 	mu        sync.RWMutex
 	client    *plugin.Client
-	rpc       *grpcplugin.Client
-	desc      *pluginv1.DescribeResponse
+	rpc       *protocol.Client
+	desc      *protocol.Description
 	state     State
 	restarts  int
 	pid       int
@@ -118,8 +118,9 @@ type Plugin struct {
 	stopOnce sync.Once
 }
 
-// Launch checks and starts the binary and asks it to describe itself. The
-// plugin serves no requests until Configure succeeds.
+// Launch checks and starts the binary, asks it to describe itself and
+// starts supervising it (health checks, restarts) until Stop. The plugin
+// serves no requests until Configure succeeds.
 func Launch(ctx context.Context, spec Spec, opts Options) (*Plugin, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -140,7 +141,7 @@ func Launch(ctx context.Context, spec Spec, opts Options) (*Plugin, error) {
 		spec.HealthInterval = 10 * time.Second
 	}
 	if spec.MaxBodyBytes <= 0 {
-		spec.MaxBodyBytes = grpcplugin.DefaultMaxBodyBytes
+		spec.MaxBodyBytes = protocol.DefaultMaxBodyBytes
 	}
 	var pairs []string
 	for _, s := range opts.Redact {
@@ -161,6 +162,7 @@ func Launch(ctx context.Context, spec Spec, opts Options) (*Plugin, error) {
 	if err := p.start(ctx); err != nil {
 		return nil, err
 	}
+	go p.supervise()
 	return p, nil
 }
 
@@ -235,41 +237,35 @@ func (p *Plugin) environment() []string {
 	return env
 }
 
-// start launches one process and describes it.
+// start launches (or attaches to) one process and describes it.
 func (p *Plugin) start(ctx context.Context) error {
-	if err := CheckBinary(p.spec.ID, p.spec.Path, p.spec.PluginDir, p.spec.SHA256); err != nil {
-		return err
-	}
-	cmd := exec.Command(p.spec.Path)
-	cmd.Env = p.environment()
-	bindToHost(cmd)
-	var secure *plugin.SecureConfig
-	if p.spec.SHA256 != "" {
-		sum, err := hex.DecodeString(p.spec.SHA256)
+	cfg := protocol.ClientConfig(p.spec.MaxBodyBytes, newHCLogAdapter(p.opts.Logger, p.spec.ID, p.redact))
+	if rc := p.spec.Reattach; rc != nil {
+		attach, err := rc.GoPlugin()
 		if err != nil {
-			return fmt.Errorf("plugin %q: sha256 %q is not hex", p.spec.ID, p.spec.SHA256)
+			return fmt.Errorf("plugin %q: reattach configuration from %s: %w", p.spec.ID, protocol.ReattachEnv, err)
 		}
-		secure = &plugin.SecureConfig{Checksum: sum, Hash: sha256.New()}
+		cfg.Reattach = attach
+	} else {
+		if err := CheckBinary(p.spec.ID, p.spec.Path, p.spec.PluginDir, p.spec.SHA256); err != nil {
+			return err
+		}
+		cmd := exec.Command(p.spec.Path)
+		cmd.Env = p.environment()
+		bindToHost(cmd)
+		if p.spec.SHA256 != "" {
+			sum, err := hex.DecodeString(p.spec.SHA256)
+			if err != nil {
+				return fmt.Errorf("plugin %q: sha256 %q is not hex", p.spec.ID, p.spec.SHA256)
+			}
+			cfg.SecureConfig = &plugin.SecureConfig{Checksum: sum, Hash: sha256.New()}
+		}
+		cfg.Cmd = cmd
+		cfg.SkipHostEnv = true
+		cfg.AutoMTLS = true
+		cfg.StartTimeout = p.spec.StartTimeout
 	}
-	msg := grpcplugin.MaxMessageBytes(p.spec.MaxBodyBytes)
-	client := plugin.NewClient(&plugin.ClientConfig{
-		HandshakeConfig: grpcplugin.Handshake,
-		VersionedPlugins: map[int]plugin.PluginSet{
-			grpcplugin.ProtocolVersion: {
-				grpcplugin.PluginName: &grpcplugin.GRPCPlugin{MaxBodyBytes: p.spec.MaxBodyBytes},
-			},
-		},
-		Cmd:              cmd,
-		SecureConfig:     secure,
-		SkipHostEnv:      true,
-		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
-		AutoMTLS:         true,
-		StartTimeout:     p.spec.StartTimeout,
-		Logger:           newHCLogAdapter(p.opts.Logger, p.spec.ID, p.redact),
-		GRPCDialOptions: []grpc.DialOption{
-			grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(msg), grpc.MaxCallSendMsgSize(msg)),
-		},
-	})
+	client := plugin.NewClient(cfg)
 	fail := func(err error) error {
 		client.Kill()
 		if errors.Is(err, plugin.ErrChecksumsDoNotMatch) {
@@ -278,17 +274,9 @@ func (p *Plugin) start(ctx context.Context) error {
 		}
 		return fmt.Errorf("plugin %q (%s): %w", p.spec.ID, p.spec.Path, err)
 	}
-	proto, err := client.Client()
+	rpc, err := protocol.Dispense(client)
 	if err != nil {
 		return fail(err)
-	}
-	raw, err := proto.Dispense(grpcplugin.PluginName)
-	if err != nil {
-		return fail(err)
-	}
-	rpc, ok := raw.(*grpcplugin.Client)
-	if !ok {
-		return fail(fmt.Errorf("unexpected plugin type %T", raw))
 	}
 	dctx, cancel := context.WithTimeout(ctx, p.spec.StartTimeout)
 	defer cancel()
@@ -296,26 +284,26 @@ func (p *Plugin) start(ctx context.Context) error {
 	if err != nil {
 		return fail(fmt.Errorf("describe: %w", err))
 	}
-	if desc.Id != p.spec.ID {
+	if desc.ID != p.spec.ID {
 		return fail(fmt.Errorf("the binary reports id %q but its block is plugin %q; rename the block or load the right binary: %w",
-			desc.Id, p.spec.ID, ErrIDMismatch))
+			desc.ID, p.spec.ID, ErrIDMismatch))
 	}
 	pid := 0
 	if rc := client.ReattachConfig(); rc != nil {
 		pid = rc.Pid
 	}
 	p.mu.Lock()
-	p.client, p.rpc, p.desc, p.pid, p.started = client, rpc, desc, pid, time.Now()
+	p.client, p.rpc, p.desc, p.pid, p.started = client, rpc, &desc, pid, time.Now()
 	p.mu.Unlock()
-	p.log.Info("plugin started", "version", desc.Version, "pid", pid)
+	p.log.Info("plugin started", "version", desc.Version, "pid", pid, "attached", p.spec.Reattach != nil)
 	return nil
 }
 
 // Describe returns what the plugin reported at its last start.
-func (p *Plugin) Describe() *pluginv1.DescribeResponse {
+func (p *Plugin) Describe() protocol.Description {
 	p.mu.RLock()
 	defer p.mu.RUnlock()
-	return p.desc
+	return *p.desc
 }
 
 // Spec returns how the plugin is run.
@@ -332,7 +320,7 @@ func (p *Plugin) Configure(ctx context.Context, fn ConfigureFunc) error {
 		return fmt.Errorf("plugin %q: %w", p.spec.ID, ErrPluginStopped)
 	}
 	if err := fn(ctx, rpc); err != nil {
-		return fmt.Errorf("plugin %q rejected its configuration: %w", p.spec.ID, grpcMessage(err))
+		return fmt.Errorf("plugin %q rejected its configuration: %w", p.spec.ID, err)
 	}
 	p.mu.Lock()
 	p.configure = fn
@@ -356,7 +344,7 @@ func (p *Plugin) Status() Status {
 	defer p.mu.RUnlock()
 	s := Status{ID: p.spec.ID, State: p.state, Restarts: p.restarts, PID: p.pid, LastError: p.lastErr, Capabilities: []string{}}
 	if p.desc != nil {
-		s.Version, s.Description = p.desc.Version, p.desc.Description
+		s.Version, s.Description = p.desc.Version, p.desc.Summary
 		s.Capabilities = append(s.Capabilities, p.desc.Capabilities...)
 	}
 	return s
@@ -370,7 +358,7 @@ func (p *Plugin) Ready() bool {
 }
 
 // ServeHTTP forwards r to the plugin, or answers 503 while it is down.
-func (p *Plugin) ServeHTTP(w http.ResponseWriter, r *http.Request, meta grpcplugin.Meta) {
+func (p *Plugin) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	p.mu.RLock()
 	rpc, state, client := p.rpc, p.state, p.client
 	p.mu.RUnlock()
@@ -379,13 +367,12 @@ func (p *Plugin) ServeHTTP(w http.ResponseWriter, r *http.Request, meta grpcplug
 			p.poke()
 		}
 		w.Header().Set("Retry-After", "1")
-		grpcplugin.WriteError(w, http.StatusServiceUnavailable,
+		protocol.WriteError(w, http.StatusServiceUnavailable,
 			fmt.Sprintf("Plugin %q is not available (state %s).", p.spec.ID, p.displayState(state, client)),
 			"coderhost restarts crashed plugins automatically; retry shortly, and see the host log or /api/plugins.")
 		return
 	}
-	meta.Plugin = p.spec.ID
-	rpc.ServeHTTP(w, r, meta)
+	rpc.ServeHTTP(w, r.WithContext(protocol.WithPlugin(r.Context(), p.spec.ID)))
 	if client.Exited() {
 		p.poke()
 	}
@@ -406,10 +393,10 @@ func (p *Plugin) poke() {
 	}
 }
 
-// Supervise watches the plugin until Stop: health checks every
+// supervise watches the plugin until Stop: health checks every
 // HealthInterval, and a relaunch with backoff when the process exits or
 // fails three health checks in a row.
-func (p *Plugin) Supervise() {
+func (p *Plugin) supervise() {
 	defer close(p.done)
 	tick := time.NewTicker(200 * time.Millisecond)
 	defer tick.Stop()
@@ -468,11 +455,11 @@ func (p *Plugin) checkHealth() error {
 	defer cancel()
 	h, err := rpc.Health(ctx)
 	if err != nil {
-		p.setState(StateUnhealthy, "health check: "+grpcMessage(err).Error())
+		p.setState(StateUnhealthy, "health check: "+err.Error())
 		return err
 	}
 	switch h.Status {
-	case pluginv1.HealthResponse_STATUS_OK:
+	case protocol.HealthOK:
 		p.setState(StateRunning, "")
 	default:
 		p.setState(StateUnhealthy, h.Message)
@@ -531,8 +518,8 @@ func (p *Plugin) relaunch(backoff *time.Duration) bool {
 			err := configure(ctx, p.rpc)
 			cancel()
 			if err != nil {
-				p.setState(StateRestarting, "configure after restart: "+grpcMessage(err).Error())
-				p.log.Error("plugin rejected its configuration after restart", "error", grpcMessage(err))
+				p.setState(StateRestarting, "configure after restart: "+err.Error())
+				p.log.Error("plugin rejected its configuration after restart", "error", err)
 				p.mu.RLock()
 				c := p.client
 				p.mu.RUnlock()
@@ -554,7 +541,8 @@ func (p *Plugin) relaunch(backoff *time.Duration) bool {
 }
 
 // Stop ends supervision and stops the process (gracefully, then by force
-// after two seconds). It waits for the supervisor to finish.
+// after two seconds), and returns once the supervisor has finished. It is
+// safe to call more than once and from any goroutine.
 func (p *Plugin) Stop() {
 	p.stopOnce.Do(func() {
 		p.mu.Lock()
@@ -568,15 +556,5 @@ func (p *Plugin) Stop() {
 			client.Kill()
 		}
 	})
-}
-
-// Wait blocks until Supervise has returned.
-func (p *Plugin) Wait() { <-p.done }
-
-// grpcMessage strips gRPC framing from an error for people to read.
-func grpcMessage(err error) error {
-	if st, ok := status.FromError(err); ok {
-		return errors.New(st.Message())
-	}
-	return err
+	<-p.done
 }

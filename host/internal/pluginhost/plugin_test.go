@@ -17,8 +17,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/coderhost/coderhost/sdk/grpcplugin"
-	"github.com/coderhost/coderhost/sdk/proto/pluginv1"
+	"github.com/coderhost/coderhost/internal/protocol"
 )
 
 var pluginDir string
@@ -60,8 +59,8 @@ func probeSpec() Spec {
 }
 
 func configureWith(js string) ConfigureFunc {
-	return func(ctx context.Context, c *grpcplugin.Client) error {
-		return c.Configure(ctx, []byte(js), &pluginv1.HostInfo{MountPath: "/api/probe/"}, nil)
+	return func(ctx context.Context, c *protocol.Client) error {
+		return c.Configure(ctx, []byte(js), protocol.HostInfo{MountPath: "/api/probe/"}, nil)
 	}
 }
 
@@ -74,18 +73,17 @@ func launch(t *testing.T, spec Spec, opts Options) *Plugin {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { p.Stop(); p.Wait() })
+	t.Cleanup(p.Stop)
 	if err := p.Configure(context.Background(), configureWith(`{"word":"pong"}`)); err != nil {
 		t.Fatal(err)
 	}
-	go p.Supervise()
 	return p
 }
 
 func call(p *Plugin, method, path string, body io.Reader) *httptest.ResponseRecorder {
 	r := httptest.NewRequest(method, path, body)
 	w := httptest.NewRecorder()
-	p.ServeHTTP(w, r, grpcplugin.Meta{RequestID: "req-1", Scheme: "http"})
+	p.ServeHTTP(w, r.WithContext(protocol.WithRequestID(r.Context(), "req-1")))
 	return w
 }
 
@@ -139,7 +137,7 @@ func TestKilledPluginAnswers503ThenRestarts(t *testing.T) {
 		down = call(p, "GET", "/api/probe/word", nil)
 		return down.Code == 503
 	})
-	var body grpcplugin.ErrorBody
+	var body protocol.ErrorBody
 	if err := json.Unmarshal(down.Body.Bytes(), &body); err != nil || !strings.Contains(body.Message, `"probe"`) {
 		t.Fatalf("503 body %q (%v)", down.Body, err)
 	}
@@ -302,10 +300,8 @@ func TestStopLeavesNoProcess(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	go p.Supervise()
 	pid := p.Status().PID
 	p.Stop()
-	p.Wait()
 	if err := syscall.Kill(pid, 0); !errors.Is(err, syscall.ESRCH) {
 		t.Fatalf("plugin pid %d still exists after Stop (kill 0: %v)", pid, err)
 	}

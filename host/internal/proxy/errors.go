@@ -3,7 +3,7 @@ package proxy
 import (
 	"net/http"
 
-	"github.com/coderhost/coderhost/sdk/grpcplugin"
+	"github.com/coderhost/coderhost/internal/protocol"
 )
 
 // writeError answers with a host-generated JSON error in Coder's shape, so
@@ -11,5 +11,5 @@ import (
 // Coder's own. It must only be called before anything of the upstream
 // response has been written.
 func writeError(w http.ResponseWriter, status int, message, detail string) {
-	grpcplugin.WriteError(w, status, message, detail)
+	protocol.WriteError(w, status, message, detail)
 }

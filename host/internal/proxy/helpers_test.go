@@ -1,7 +1,7 @@
 package proxy
 
 import (
-	"github.com/coderhost/coderhost/sdk/grpcplugin"
+	"github.com/coderhost/coderhost/internal/protocol"
 
 	"bufio"
 	"bytes"
@@ -169,7 +169,7 @@ func firstLine(s string) string {
 
 // wantJSONError checks a host-generated error: status, Content-Type and
 // Coder's {"message","detail"} shape.
-func wantJSONError(t *testing.T, res *http.Response, body []byte, status int) grpcplugin.ErrorBody {
+func wantJSONError(t *testing.T, res *http.Response, body []byte, status int) protocol.ErrorBody {
 	t.Helper()
 	if res.StatusCode != status {
 		t.Fatalf("status = %d, want %d (body %s)", res.StatusCode, status, body)
@@ -177,7 +177,7 @@ func wantJSONError(t *testing.T, res *http.Response, body []byte, status int) gr
 	if ct := res.Header.Get("Content-Type"); ct != "application/json; charset=utf-8" {
 		t.Errorf("Content-Type = %q, want application/json", ct)
 	}
-	var e grpcplugin.ErrorBody
+	var e protocol.ErrorBody
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&e); err != nil {

@@ -272,7 +272,16 @@ func (e *Engine) compile(s Script, data []byte, st fileStat, keep bool) (*compil
 // "". An error from any script stops the chain. ran names the script that
 // produced the result (or the error). An unknown hook or name, or a hook
 // without scripts, is ErrNoScript; a script failure is a *ScriptError.
+//
+// With hook "", the named script runs under its own hook.
 func (e *Engine) Run(ctx context.Context, hook, name string, input []byte) (out []byte, ran string, err error) {
+	if hook == "" && name != "" {
+		if set := e.set.Load(); set != nil && set.byName[name] != nil {
+			hook = set.byName[name].script.Hook
+		} else {
+			return nil, "", fmt.Errorf("%w: no script named %q", ErrNoScript, name)
+		}
+	}
 	spec, ok := hookSpecs[hook]
 	if !ok {
 		return nil, "", fmt.Errorf("%w: unknown hook %q", ErrNoScript, hook)
@@ -299,7 +308,7 @@ func (e *Engine) Run(ctx context.Context, hook, name string, input []byte) (out 
 		return nil, "", fmt.Errorf("%s input must be a JSON object: %v", hook, err)
 	}
 	if err := spec.checkInput(in); err != nil {
-		return nil, "", fmt.Errorf("%s %v", hook, err)
+		return nil, "", fmt.Errorf("%s %w", hook, err)
 	}
 	for _, c := range targets {
 		out, err := c.run(ctx, in)

@@ -8,6 +8,8 @@ import (
 	"github.com/gorilla/mux"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/coderhost/coderhost/internal/statuswriter"
 )
 
 type metrics struct {
@@ -59,9 +61,9 @@ func (m *metrics) middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		route := m.route(r)
-		sw := wrap(w)
+		sw := statuswriter.Wrap(w)
 		next.ServeHTTP(sw, r)
-		status := sw.status
+		status := sw.Status()
 		if status == 0 {
 			status = http.StatusOK
 		}

@@ -1,28 +1,21 @@
 package server
 
 import (
-	"bufio"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"runtime/debug"
 	"time"
 
-	"github.com/coderhost/coderhost/sdk/grpcplugin"
+	"github.com/coderhost/coderhost/internal/protocol"
+	"github.com/coderhost/coderhost/internal/statuswriter"
 )
 
-type ctxKey struct{}
-
 // RequestID returns the id of the request carried by ctx.
-func RequestID(ctx context.Context) string {
-	id, _ := ctx.Value(ctxKey{}).(string)
-	return id
-}
+func RequestID(ctx context.Context) string { return protocol.RequestID(ctx) }
 
 // validRequestID accepts ids set by a trusted front (Backstage, a load
 // balancer) when they are short and plain; anything else is replaced.
@@ -52,53 +45,8 @@ func requestID(next http.Handler) http.Handler {
 			r.Header.Set("X-Request-Id", id)
 		}
 		w.Header().Set("X-Request-Id", id)
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, id)))
+		next.ServeHTTP(w, r.WithContext(protocol.WithRequestID(r.Context(), id)))
 	})
-}
-
-// statusWriter records the status and size of a response.
-type statusWriter struct {
-	http.ResponseWriter
-	status int
-	bytes  int64
-}
-
-func (w *statusWriter) WriteHeader(code int) {
-	if w.status == 0 {
-		w.status = code
-	}
-	w.ResponseWriter.WriteHeader(code)
-}
-
-func (w *statusWriter) Write(p []byte) (int, error) {
-	if w.status == 0 {
-		w.status = http.StatusOK
-	}
-	n, err := w.ResponseWriter.Write(p)
-	w.bytes += int64(n)
-	return n, err
-}
-
-func (w *statusWriter) Flush() {
-	if f, ok := w.ResponseWriter.(http.Flusher); ok {
-		f.Flush()
-	}
-}
-
-func (w *statusWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
-	if h, ok := w.ResponseWriter.(http.Hijacker); ok {
-		return h.Hijack()
-	}
-	return nil, nil, errors.New("hijack not supported")
-}
-
-func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
-
-func wrap(w http.ResponseWriter) *statusWriter {
-	if sw, ok := w.(*statusWriter); ok {
-		return sw
-	}
-	return &statusWriter{ResponseWriter: w}
 }
 
 // accessLog writes one line per request. Query strings are left out: they
@@ -106,9 +54,9 @@ func wrap(w http.ResponseWriter) *statusWriter {
 func accessLog(l *slog.Logger, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		sw := wrap(w)
+		sw := statuswriter.Wrap(w)
 		next.ServeHTTP(sw, r)
-		status := sw.status
+		status := sw.Status()
 		if status == 0 {
 			status = http.StatusOK
 		}
@@ -121,7 +69,7 @@ func accessLog(l *slog.Logger, next http.Handler) http.Handler {
 			slog.String("method", r.Method),
 			slog.String("path", r.URL.EscapedPath()),
 			slog.Int("status", status),
-			slog.Int64("bytes", sw.bytes),
+			slog.Int64("bytes", sw.Bytes()),
 			slog.Duration("duration", time.Since(start)),
 			slog.String("remote", r.RemoteAddr),
 		)
@@ -130,7 +78,7 @@ func accessLog(l *slog.Logger, next http.Handler) http.Handler {
 
 func recoverer(l *slog.Logger, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		sw := wrap(w)
+		sw := statuswriter.Wrap(w)
 		defer func() {
 			p := recover()
 			if p == nil {
@@ -141,8 +89,8 @@ func recoverer(l *slog.Logger, next http.Handler) http.Handler {
 			}
 			l.Error("panic serving request", "request_id", RequestID(r.Context()),
 				"method", r.Method, "path", r.URL.EscapedPath(), "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
-			if sw.status == 0 {
-				grpcplugin.WriteError(sw, http.StatusInternalServerError, "Internal server error.",
+			if sw.Status() == 0 {
+				protocol.WriteError(sw, http.StatusInternalServerError, "Internal server error.",
 					"request id "+RequestID(r.Context()))
 			}
 		}()

@@ -12,12 +12,12 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/coderhost/coderhost/host/internal/pluginhost"
-	"github.com/coderhost/coderhost/sdk/grpcplugin"
+	"github.com/coderhost/coderhost/internal/protocol"
 )
 
 // PluginRoute is a mounted plugin.
 type PluginRoute interface {
-	ServeHTTP(w http.ResponseWriter, r *http.Request, meta grpcplugin.Meta)
+	http.Handler
 	Status() pluginhost.Status
 	Ready() bool
 }
@@ -87,7 +87,7 @@ func New(b Backend, opts Options) http.Handler {
 		r.PathPrefix(prefix).Handler(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 			p := b.Proxy()
 			if p == nil {
-				grpcplugin.WriteError(w, http.StatusNotFound, "No Coder deployment is configured.",
+				protocol.WriteError(w, http.StatusNotFound, "No Coder deployment is configured.",
 					"Set coder.access_url (or coder.demo = true) in the host configuration.")
 				return
 			}
@@ -99,19 +99,19 @@ func New(b Backend, opts Options) http.Handler {
 		id := mux.Vars(req)["plugin"]
 		p, ok := b.Plugin(id)
 		if !ok {
-			grpcplugin.WriteError(w, http.StatusNotFound, "No plugin is mounted at /api/"+id+"/.",
+			protocol.WriteError(w, http.StatusNotFound, "No plugin is mounted at /api/"+id+"/.",
 				"GET /api/plugins lists the loaded plugins.")
 			return
 		}
-		p.ServeHTTP(w, req, grpcplugin.Meta{RequestID: RequestID(req.Context()), Scheme: scheme(req)})
+		p.ServeHTTP(w, req)
 	})).Name("plugin")
 
 	r.Use(m.middleware)
 	r.NotFoundHandler = m.middleware(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		grpcplugin.WriteError(w, http.StatusNotFound, "Route not found.", "")
+		protocol.WriteError(w, http.StatusNotFound, "Route not found.", "")
 	}))
 	r.MethodNotAllowedHandler = m.middleware(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		grpcplugin.WriteError(w, http.StatusMethodNotAllowed, "Method not allowed.", "")
+		protocol.WriteError(w, http.StatusMethodNotAllowed, "Method not allowed.", "")
 	}))
 
 	var h http.Handler = r
@@ -119,13 +119,6 @@ func New(b Backend, opts Options) http.Handler {
 	h = accessLog(opts.Logger, h)
 	h = requestID(h)
 	return h
-}
-
-func scheme(r *http.Request) string {
-	if r.TLS != nil {
-		return "https"
-	}
-	return "http"
 }
 
 func writeJSON(w http.ResponseWriter, code int, v any) {

@@ -13,7 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/coderhost/coderhost/host/internal/pluginhost"
-	"github.com/coderhost/coderhost/sdk/grpcplugin"
+	"github.com/coderhost/coderhost/internal/protocol"
 )
 
 type fakePlugin struct {
@@ -22,8 +22,8 @@ type fakePlugin struct {
 	h     http.HandlerFunc
 }
 
-func (f *fakePlugin) ServeHTTP(w http.ResponseWriter, r *http.Request, meta grpcplugin.Meta) {
-	w.Header().Set("X-Seen-Request-Id", meta.RequestID)
+func (f *fakePlugin) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("X-Seen-Request-Id", protocol.RequestID(r.Context()))
 	f.h(w, r)
 }
 func (f *fakePlugin) Status() pluginhost.Status {

@@ -7,13 +7,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/coderhost/coderhost/sdk/codertest"
+	"github.com/coderhost/coderhost/sdk/fakecoder"
 )
 
 // TestRateLimitIsWaitedOut: a 429 carries Coder's body and a Retry-After
 // that the typed client honours.
 func TestRateLimitIsWaitedOut(t *testing.T) {
-	tg := newTarget(t, codertest.WithRateLimit(1, time.Second))
+	tg := newTarget(t, fakecoder.WithRateLimit(1, time.Second))
 	tg.requireFake(t, "a real deployment's limit (512 requests a minute) is too high to reach in a test")
 
 	_ = tg.raw(t, http.MethodGet, "/api/v2/users/me", tokenHeader(tg.token), nil)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/coderhost/coderhost/sdk/coder"
 	"github.com/coderhost/coderhost/sdk/codertest"
+	"github.com/coderhost/coderhost/sdk/fakecoder"
 )
 
 // Environment that points the suite at a real deployment.
@@ -38,7 +39,7 @@ type target struct {
 	token  string
 	client *coder.Client // authenticated as the token's owner
 	anon   *coder.Client // no token
-	fake   *codertest.Server
+	fake   *fakecoder.Server
 
 	writes   bool
 	template string // CODER_TEMPLATE, or "" to discover one
@@ -50,7 +51,7 @@ type target struct {
 
 // newTarget returns the deployment for one test. Each test against the fake
 // gets its own server, so tests never see each other's writes.
-func newTarget(t *testing.T, opts ...codertest.Option) *target {
+func newTarget(t *testing.T, opts ...fakecoder.Option) *target {
 	t.Helper()
 	tg := &target{org: "default", repoKeys: defaultRepoKeys}
 	if keys := os.Getenv(envRepoKeys); keys != "" {
@@ -74,10 +75,10 @@ func newTarget(t *testing.T, opts ...codertest.Option) *target {
 		// meet the first one, and short enough for the suite to be quick.
 		// OAuth2 consent goes through the same GET-then-POST exchange as on
 		// a real deployment, so WithOAuth2AutoApprove is not used.
-		opts = append([]codertest.Option{
-			codertest.WithBuildDelays(0, 250*time.Millisecond),
+		opts = append([]fakecoder.Option{
+			fakecoder.WithBuildDelays(0, 250*time.Millisecond),
 		}, opts...)
-		tg.fake = codertest.New(t, opts...)
+		tg.fake = codertest.NewServer(t, opts...)
 		tg.url, tg.token = tg.fake.URL(), tg.fake.Token("demo")
 		tg.writes = true
 		id, secret, ok := tg.fake.OAuth2App("backstage")

@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/coderhost/coderhost/sdk/coder"
-	"github.com/coderhost/coderhost/sdk/codertest"
+	"github.com/coderhost/coderhost/sdk/fakecoder"
 )
 
 var parameterTypes = []string{"string", "number", "bool", "list(string)"}
@@ -99,7 +99,7 @@ func TestTemplateLookup(t *testing.T) {
 
 func TestRichParametersWhileImporting(t *testing.T) {
 	const importingID = "6d1f1f9e-8a61-4c55-9b39-1f0d1e7a0c25"
-	seed := codertest.DemoSeed()
+	seed := fakecoder.DemoSeed()
 	if len(seed.Templates) == 0 {
 		t.Fatal("the demo seed has no templates")
 	}
@@ -107,8 +107,8 @@ func TestRichParametersWhileImporting(t *testing.T) {
 	if tmpl.ActiveVersion == "" && len(tmpl.Versions) > 0 {
 		tmpl.ActiveVersion = tmpl.Versions[len(tmpl.Versions)-1].Name
 	}
-	tmpl.Versions = append(tmpl.Versions, codertest.SeedTemplateVersion{ID: importingID, Name: "importing", ImportStatus: "running"})
-	tg := newTarget(t, codertest.WithSeed(seed))
+	tmpl.Versions = append(tmpl.Versions, fakecoder.SeedTemplateVersion{ID: importingID, Name: "importing", ImportStatus: "running"})
+	tg := newTarget(t, fakecoder.WithSeed(seed))
 	tg.requireFake(t, "needs a template version that is still importing")
 
 	_, err := tg.client.TemplateVersionRichParameters(ctx(t), importingID)

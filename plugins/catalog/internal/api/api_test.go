@@ -3,11 +3,12 @@ package api_test
 import (
 	"encoding/json"
 	"encoding/xml"
-	"errors"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/coderhost/coderhost/sdk"
 )
 
 func TestEntityConfigDemoCatalog(t *testing.T) {
@@ -141,7 +142,7 @@ func TestWorkspaceParamsHook(t *testing.T) {
 	var fail bool
 	host := fakeHost(t, func(input json.RawMessage) (json.RawMessage, string, error) {
 		if fail {
-			return nil, "", errors.New(`/etc/coderhost/scripts/boom.js:7:11: script "boom": Error: no region for group:default/platform-team`)
+			return nil, "", &sdk.ScriptError{Script: "boom", Pos: "boom.js:7:11", Message: "Error: no region for group:default/platform-team"}
 		}
 		var in struct {
 			Entity struct {
@@ -155,7 +156,7 @@ func TestWorkspaceParamsHook(t *testing.T) {
 			t.Fatal(err)
 		}
 		if in.Entity.Metadata.Name != "payments-api" {
-			return json.RawMessage(`null`), "", nil
+			return nil, "", sdk.ErrNoResult
 		}
 		in.Config.Params["region"] = "eu-west"
 		out, _ := json.Marshal(map[string]any{"templateName": "devcontainers", "params": in.Config.Params})
@@ -180,7 +181,7 @@ func TestWorkspaceParamsHook(t *testing.T) {
 	if resp.StatusCode != http.StatusInternalServerError {
 		t.Fatalf("status %d: %s", resp.StatusCode, body)
 	}
-	if e := decodeError(t, body); !strings.Contains(e.Message+e.Detail, `"boom"`) || !strings.Contains(e.Detail, "boom.js:7:11") {
+	if e := decodeError(t, body); e.Message != `The workspace_params script "boom" failed.` || e.Detail != "boom.js:7:11: Error: no region for group:default/platform-team" {
 		t.Errorf("error = %+v, want the script's name, file and line", e)
 	}
 	fail = false

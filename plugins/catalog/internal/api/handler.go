@@ -15,18 +15,11 @@ import (
 	"github.com/coderhost/coderhost/sdk"
 )
 
-// Host is what the plugin needs from the host: the admin's hook scripts and
-// the catalog.
-type Host interface {
-	entityconfig.HookRunner
-	GetEntity(ctx context.Context, ref string) (json.RawMessage, error)
-}
-
 // handler serves one configuration; it is immutable once built.
 type handler struct {
 	cfg       config
 	info      sdk.HostInfo
-	host      Host
+	host      sdk.Host
 	templates *templates.Source
 	mux       *http.ServeMux
 	log       *slog.Logger
@@ -36,7 +29,7 @@ type handler struct {
 const maxEntityBody = 1 << 20
 
 // newHandler builds the plugin's routes for one configuration.
-func newHandler(raw json.RawMessage, info sdk.HostInfo, host Host, log *slog.Logger) (http.Handler, error) {
+func newHandler(raw json.RawMessage, info sdk.HostInfo, host sdk.Host, log *slog.Logger) (http.Handler, error) {
 	cfg, err := decodeConfig(raw, info)
 	if err != nil {
 		return nil, err
@@ -144,7 +137,15 @@ func (h *handler) resolve(ctx context.Context, ref entityRef, entity json.RawMes
 // scriptFailure describes a failed workspace_params hook: which script, where
 // and why.
 func scriptFailure(err error) (message, detail string) {
-	return "A workspace_params script failed.", err.Error()
+	var se *sdk.ScriptError
+	if !errors.As(err, &se) {
+		return "Running the workspace_params scripts failed.", err.Error()
+	}
+	detail = se.Message
+	if se.Pos != "" {
+		detail = se.Pos + ": " + se.Message
+	}
+	return fmt.Sprintf("The workspace_params script %q failed.", se.Script), detail
 }
 
 func (h *handler) entityConfig(w http.ResponseWriter, r *http.Request) {

@@ -17,6 +17,7 @@ import (
 	"github.com/coderhost/coderhost/plugins/catalog/internal/api"
 	"github.com/coderhost/coderhost/sdk"
 	"github.com/coderhost/coderhost/sdk/codertest"
+	"github.com/coderhost/coderhost/sdk/fakecoder"
 	"github.com/coderhost/coderhost/sdk/plugintest"
 )
 
@@ -56,40 +57,40 @@ func demoCatalog(t *testing.T) map[string]json.RawMessage {
 	return out
 }
 
-// fakeHost serves the demo catalog and runs hooks with fn (nil: no script).
+// fakeHost serves the demo catalog and runs the workspace_params hook with
+// fn (nil: no script configured).
 func fakeHost(t *testing.T, hook func(input json.RawMessage) (json.RawMessage, string, error)) *plugintest.Host {
 	entities := demoCatalog(t)
-	h := &plugintest.Host{
+	return &plugintest.Host{
 		GetEntityFunc: func(_ context.Context, ref string) (json.RawMessage, error) {
 			if e, ok := entities[ref]; ok {
 				return e, nil
 			}
-			return nil, plugintest.ErrNotFound
+			return nil, sdk.ErrNotFound
 		},
-		RunScriptFunc: func(_ context.Context, hookName, script string, input json.RawMessage) (json.RawMessage, string, error) {
-			if hookName != "workspace_params" || script != "" {
-				t.Errorf("RunScript(%q, %q)", hookName, script)
+		RunHookFunc: func(_ context.Context, name string, input json.RawMessage) (json.RawMessage, string, error) {
+			if name != "workspace_params" {
+				t.Errorf("RunHook(%q)", name)
 			}
 			if hook == nil {
-				return nil, "", plugintest.ErrNoScript
+				return nil, "", sdk.ErrNoScript
 			}
 			return hook(input)
 		},
 	}
-	return h
 }
 
 const demoConfig = `{"default_template":"devcontainers","repo_url_param_keys":["custom_repo","repo_url"]}`
 
 type harness struct {
 	*plugintest.Harness
-	fake *codertest.Server
+	fake *fakecoder.Server
 }
 
 // start runs the plugin against the fake Coder with config and host.
-func start(t *testing.T, config string, host *plugintest.Host) harness {
+func start(t *testing.T, config string, host sdk.Host) harness {
 	t.Helper()
-	fake := codertest.New(t)
+	fake := codertest.NewServer(t)
 	h := plugintest.Start(t, api.New(),
 		plugintest.WithConfig(config),
 		plugintest.WithHostInfo(sdk.HostInfo{CoderURL: fake.URL(), ExternalURL: "http://localhost:7007/api/proxy/coder"}),

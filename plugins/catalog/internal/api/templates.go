@@ -15,7 +15,7 @@ import (
 
 // templateList lists the templates as entities, or writes the error.
 func (h *handler) templateList(w http.ResponseWriter, r *http.Request) ([]templates.Entity, bool) {
-	ts, err := h.templates.List(r.Context(), r.Header.Get("Coder-Session-Token"))
+	ts, err := h.templates.List(r.Context(), sdk.SessionToken(r))
 	switch {
 	case errors.Is(err, templates.ErrNoToken):
 		sdk.WriteError(w, http.StatusServiceUnavailable, "No Coder token to list templates with.",

@@ -5,6 +5,7 @@ package probe
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"os"
 	"strconv"
@@ -17,7 +18,6 @@ import (
 
 type probe struct {
 	unhealthy atomic.Bool
-	cfg       atomic.Value
 }
 
 func (p *probe) Describe() sdk.Description {
@@ -34,19 +34,18 @@ func (p *probe) Describe() sdk.Description {
 	}
 }
 
-func (p *probe) Configure(_ context.Context, req sdk.ConfigureRequest) error {
+func (p *probe) Configure(_ context.Context, req sdk.ConfigureRequest) (http.Handler, error) {
 	var c struct {
 		Word   string `json:"word"`
 		Reject bool   `json:"reject"`
 	}
 	if err := req.DecodeConfig(&c); err != nil {
-		return err
+		return nil, err
 	}
 	if c.Reject {
-		return fmt.Errorf("word %q rejected on purpose", c.Word)
+		return nil, fmt.Errorf("word %q rejected on purpose", c.Word)
 	}
-	p.cfg.Store(c.Word)
-	return nil
+	return p.handler(c.Word), nil
 }
 
 func (p *probe) CheckHealth(context.Context) sdk.Health {
@@ -56,10 +55,10 @@ func (p *probe) CheckHealth(context.Context) sdk.Health {
 	return sdk.Health{Status: sdk.HealthOK}
 }
 
-func (p *probe) Handler() http.Handler {
+func (p *probe) handler(word string) http.Handler {
 	m := http.NewServeMux()
 	m.HandleFunc("/word", func(w http.ResponseWriter, r *http.Request) {
-		fmt.Fprint(w, p.cfg.Load())
+		fmt.Fprint(w, word)
 	})
 	m.HandleFunc("/env", func(w http.ResponseWriter, r *http.Request) {
 		var keys []string
@@ -85,7 +84,7 @@ func (p *probe) Handler() http.Handler {
 		}
 	})
 	m.HandleFunc("/log", func(w http.ResponseWriter, r *http.Request) {
-		sdk.Logger().Warn(r.URL.Query().Get("msg"), "detail", r.URL.Query().Get("detail"))
+		slog.Warn(r.URL.Query().Get("msg"), "detail", r.URL.Query().Get("detail"))
 	})
 	m.HandleFunc("/unhealthy", func(w http.ResponseWriter, r *http.Request) { p.unhealthy.Store(true) })
 	m.HandleFunc("/echo", func(w http.ResponseWriter, r *http.Request) {
