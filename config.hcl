@@ -36,3 +36,19 @@ plugin "hello" {
     greeting = "Hello"
   }
 }
+
+# Entity → Coder workspace configuration, "Open in Coder" links and badges,
+# and the Coder templates as catalog entities (plugins/catalog/README.md).
+plugin "catalog" {
+  path = "bin/plugins/coderhost-plugin-catalog"
+  config {
+    default_template    = "devcontainers"
+    repo_url_param_keys = ["custom_repo", "repo_url"]
+    # Lists the templates for /api/catalog/v1/templates/catalog-info.yaml.
+    # The fallback is the demo admin's public session token (see
+    # examples/catalog/README.md), so the demo needs no setup; set
+    # CODER_TEMPLATES_TOKEN to a real token when access_url points at your
+    # deployment.
+    templates_token = env("CODER_TEMPLATES_TOKEN", "DemoAdmin1-DemoOnlyNotASecret0002")
+  }
+}
