@@ -32,7 +32,9 @@ func TestCatalogSnippet(t *testing.T) {
 	var doc struct {
 		Proxy   map[string]any
 		Catalog struct{ Locations []map[string]any }
-		Backend struct{ Reading struct{ Allow []map[string]string } }
+		Backend struct {
+			Reading struct{ Allow []map[string]string }
+		}
 	}
 	if err := yaml.Unmarshal([]byte(yamlPart), &doc); err != nil || len(doc.Catalog.Locations) != 1 || doc.Backend.Reading.Allow[0]["host"] != "127.0.0.1:7008" || doc.Proxy == nil {
 		t.Errorf("app-config part does not parse as one document: %v %+v\n%s", err, doc, yamlPart)
