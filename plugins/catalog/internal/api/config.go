@@ -28,8 +28,8 @@ type config struct {
 	TemplatesOwner string `json:"templates_owner"`
 	// TemplatesOwners maps a template name to its owner.
 	TemplatesOwners map[string]string `json:"templates_owners"`
-	// LinksBaseURL is where browsers reach this plugin, for open and badge
-	// links; default: <external_url>/api/catalog.
+	// LinksBaseURL is where browsers reach the plugin's /v1/entities routes,
+	// for open and badge links; default: <external_url>/api/catalog/v1/entities.
 	LinksBaseURL string `json:"links_base_url"`
 
 	ttl time.Duration
@@ -53,7 +53,7 @@ func schema() sdk.Schema {
 		sdk.Attribute{Name: "templates_owners", Type: sdk.TypeMapString,
 			Description: "Owner entity ref per template name, before templates_owner."},
 		sdk.Attribute{Name: "links_base_url", Type: sdk.TypeString,
-			Description: "URL at which browsers reach this plugin, for \"Open in Coder\" and badge links (default: <external_url>/api/catalog)."},
+			Description: "URL at which browsers reach the plugin's /v1/entities routes, for \"Open in Coder\" and badge links (default: <external_url>/api/catalog/v1/entities)."},
 	)
 	return sdk.Schema{Attributes: attrs}
 }
@@ -87,7 +87,7 @@ func decodeConfig(raw json.RawMessage, info sdk.HostInfo) (config, error) {
 		c.TemplatesNamespace = "default"
 	}
 	if c.LinksBaseURL == "" && info.ExternalURL != "" {
-		c.LinksBaseURL = strings.TrimRight(info.ExternalURL, "/") + "/api/catalog"
+		c.LinksBaseURL = strings.TrimRight(info.ExternalURL, "/") + mountPath(info) + entitiesPath
 	}
 	c.LinksBaseURL = strings.TrimRight(c.LinksBaseURL, "/")
 	if c.LinksBaseURL != "" {
@@ -96,4 +96,15 @@ func decodeConfig(raw json.RawMessage, info sdk.HostInfo) (config, error) {
 		}
 	}
 	return c, nil
+}
+
+// entitiesPath is where the per-entity routes live under the mount.
+const entitiesPath = "/v1/entities"
+
+// mountPath is the plugin's mount on the host without the trailing slash.
+func mountPath(info sdk.HostInfo) string {
+	if info.MountPath == "" {
+		return "/api/catalog"
+	}
+	return "/" + strings.Trim(info.MountPath, "/")
 }

@@ -15,7 +15,7 @@ func TestDecodeConfig(t *testing.T) {
 		t.Fatal(err)
 	}
 	if c.App.AccessURL != info.CoderURL || c.ttl != time.Minute || c.TemplatesNamespace != "default" ||
-		c.LinksBaseURL != "http://localhost:7007/api/proxy/coder/api/catalog" || c.App.Params["b"] != "1" {
+		c.LinksBaseURL != "http://localhost:7007/api/proxy/coder/api/catalog/v1/entities" || c.App.Params["b"] != "1" {
 		t.Errorf("defaults: %+v", c)
 	}
 	bad := []struct{ config, want string }{

@@ -86,7 +86,7 @@ func (h *handler) links(e entityRef) (open, badgeURL string) {
 	if h.cfg.LinksBaseURL == "" || e.name == "" {
 		return "", ""
 	}
-	base := h.cfg.LinksBaseURL + "/v1/entities/" + url.PathEscape(e.kind) + "/" + url.PathEscape(e.namespace) + "/" + url.PathEscape(e.name)
+	base := h.cfg.LinksBaseURL + "/" + url.PathEscape(e.kind) + "/" + url.PathEscape(e.namespace) + "/" + url.PathEscape(e.name)
 	return base + "/open", base + "/badge.svg"
 }
 

@@ -143,6 +143,9 @@ func TestBackstageConfig(t *testing.T) {
 		"target: http://" + host + "/api/catalog/v1/templates/catalog-info.yaml",
 		"- host: '" + host + "'",
 		"url: http://localhost:7007/api/proxy/coder/api/catalog/v1/entities/component/default/<name>/open",
+		"target: '" + h.URL + "/api/catalog/v1/entities/'",
+		"allowedHeaders: ['Location']",
+		`links_base_url = "http://localhost:7007/api/proxy/coder-open"`,
 		"repoUrlParamKeys: ['custom_repo', 'repo_url']",
 		"defaultTemplateName: 'docker-go'",
 		"params: { 'region': 'eu' }",
@@ -160,8 +163,12 @@ func TestBackstageConfig(t *testing.T) {
 		Catalog struct {
 			Locations []struct{ Type, Target string }
 		}
+		Proxy struct {
+			Endpoints map[string]struct{ Credentials string }
+		}
 	}
-	if err := yaml.Unmarshal(body, &doc); err != nil || len(doc.Catalog.Locations) != 1 || doc.Catalog.Locations[0].Type != "url" {
+	if err := yaml.Unmarshal(body, &doc); err != nil || len(doc.Catalog.Locations) != 1 || doc.Catalog.Locations[0].Type != "url" ||
+		doc.Proxy.Endpoints["/coder-open"].Credentials != "dangerously-allow-unauthenticated" {
 		t.Errorf("wiring YAML: %v, %+v", err, doc)
 	}
 }
