@@ -137,6 +137,8 @@ func serveConfig(p Provider, o ServeOptions, test *plugin.ServeTestConfig) *plug
 			opts = append(opts,
 				grpc.MaxRecvMsgSize(msg),
 				grpc.MaxSendMsgSize(msg),
+				grpc.InitialWindowSize(windowSize),
+				grpc.InitialConnWindowSize(windowSize),
 				grpc.ChainUnaryInterceptor(recoverUnary),
 			)
 			return grpc.NewServer(opts...)
