@@ -12,11 +12,6 @@ import (
 // Hook is the admin's hook that may change an entity's configuration.
 const Hook = "workspace_params"
 
-// HookRunner is the part of the host's services Resolve needs.
-type HookRunner interface {
-	RunHook(ctx context.Context, hook string, input, out any) (script string, err error)
-}
-
 // hookInput is what a workspace_params script receives (scripts/coderhost.d.ts).
 type hookInput struct {
 	Entity json.RawMessage `json:"entity"`
@@ -45,10 +40,11 @@ type hookResult struct {
 // that opt out (see [EnabledAnnotation]) are not shown to scripts.
 //
 // A script that throws, times out or returns a bad value fails Resolve with
-// the host's error (a script error naming the script, file and line); a
-// result that is well-formed JSON but breaks these rules is an error naming
-// the script and the field.
-func Resolve(ctx context.Context, host HookRunner, app AppConfig, entity json.RawMessage) (Config, error) {
+// the host's *sdk.ScriptError, naming the script, file and line; a result
+// the host accepted but that breaks these rules is an *sdk.ScriptError
+// naming the script and the field. No script, or only null results, leave
+// the compiled configuration as it is.
+func Resolve(ctx context.Context, host sdk.Host, app AppConfig, entity json.RawMessage) (Config, error) {
 	c, err := compile(app, entity)
 	if err != nil {
 		return Config{}, err
@@ -63,15 +59,13 @@ func Resolve(ctx context.Context, host HookRunner, app AppConfig, entity json.Ra
 	var out hookResult
 	script, err := host.RunHook(ctx, Hook, in, &out)
 	switch {
-	case errors.Is(err, sdk.ErrNoScript), errors.Is(err, sdk.ErrNotConfigured):
+	case errors.Is(err, sdk.ErrNoScript), errors.Is(err, sdk.ErrNoResult), errors.Is(err, sdk.ErrNotConfigured):
 		return c.config(), nil
 	case err != nil:
 		return Config{}, err
-	case script == "":
-		return c.config(), nil
 	}
 	if err := c.apply(out); err != nil {
-		return Config{}, fmt.Errorf("%s script %q returned %w", Hook, script, err)
+		return Config{}, &sdk.ScriptError{Script: script, Message: "bad result: " + err.Error()}
 	}
 	c.script = script
 	return c.config(), nil

@@ -8,10 +8,11 @@ import (
 	"testing"
 
 	"github.com/coderhost/coderhost/sdk"
+	"github.com/coderhost/coderhost/sdk/plugintest"
 )
 
-// hooks answers RunHook with a fixed JSON result, as the host does after
-// running a script.
+// hooks plays the host's hook service: a fixed JSON result from a named
+// script, or an error.
 type hooks struct {
 	script string
 	result string
@@ -20,25 +21,24 @@ type hooks struct {
 	calls  int
 }
 
-func (h *hooks) RunHook(_ context.Context, hook string, input, out any) (string, error) {
-	h.calls++
-	if hook != Hook {
-		return "", errors.New("unexpected hook " + hook)
-	}
-	h.input, _ = json.Marshal(input)
-	if h.err != nil {
-		return "", h.err
-	}
-	if h.result == "" || h.result == "null" {
-		return "", nil
-	}
-	return h.script, json.Unmarshal([]byte(h.result), out)
+func (h *hooks) host() sdk.Host {
+	return &plugintest.Host{RunHookFunc: func(_ context.Context, hook string, input json.RawMessage) (json.RawMessage, string, error) {
+		h.calls++
+		if hook != Hook {
+			return nil, "", errors.New("unexpected hook " + hook)
+		}
+		h.input = input
+		if h.err != nil {
+			return nil, "", h.err
+		}
+		return json.RawMessage(h.result), h.script, nil
+	}}
 }
 
 func TestResolve(t *testing.T) {
 	a := app(t, `{"default_template":"devcontainers","repo_url_param_keys":["repo_url"],"params":{"region":"eu"}}`)
 	e := entity("url:https://github.com/acme/payments-api/tree/main/", `{"params":{"cpu":"2"}}`)
-	scriptErr := errors.New(`script "boom" (boom.js:3:9): Error: no region`)
+	scriptErr := &sdk.ScriptError{Script: "boom", Pos: "boom.js:3:9", Message: "Error: no region"}
 
 	tests := []struct {
 		name  string
@@ -71,25 +71,26 @@ func TestResolve(t *testing.T) {
 		{"no script configured: unchanged", &hooks{err: sdk.ErrNoScript}, unchanged},
 		{"no script service: unchanged", &hooks{err: sdk.ErrNotConfigured}, unchanged},
 		{"a script error is returned as is", &hooks{err: scriptErr}, func(t *testing.T, _ Config, err error) {
-			if !errors.Is(err, scriptErr) {
+			var se *sdk.ScriptError
+			if !errors.As(err, &se) || se.Script != "boom" || se.Pos != "boom.js:3:9" {
 				t.Errorf("err = %v", err)
 			}
 		}},
-		{"an empty templateName is rejected", &hooks{script: "s", result: `{"templateName":""}`}, wantErr(`workspace_params script "s" returned an empty templateName`)},
-		{"a bad mode is rejected", &hooks{script: "s", result: `{"mode":"fast"}`}, wantErr(`workspace_params script "s" returned mode "fast"`)},
-		{"a non-string parameter is rejected", &hooks{script: "s", result: `{"params":{"cpu":4}}`}, wantErr(`returned params.cpu that is a number`)},
-		{"params must be an object", &hooks{script: "s", result: `{"params":["x"]}`}, wantErr(`returned params that are an array`)},
+		{"an empty templateName is rejected", &hooks{script: "s", result: `{"templateName":""}`}, wantErr(`script "s": bad result: an empty templateName`)},
+		{"a bad mode is rejected", &hooks{script: "s", result: `{"mode":"fast"}`}, wantErr(`script "s": bad result: mode "fast"`)},
+		{"a non-string parameter is rejected", &hooks{script: "s", result: `{"params":{"cpu":4}}`}, wantErr(`bad result: params.cpu that is a number`)},
+		{"params must be an object", &hooks{script: "s", result: `{"params":["x"]}`}, wantErr(`bad result: params that are an array`)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c, err := Resolve(context.Background(), tt.hooks, a, e)
+			c, err := Resolve(context.Background(), tt.hooks.host(), a, e)
 			tt.check(t, c, err)
 		})
 	}
 
 	t.Run("the script sees the entity and the compiled config", func(t *testing.T) {
 		h := &hooks{result: "null"}
-		if _, err := Resolve(context.Background(), h, a, e); err != nil {
+		if _, err := Resolve(context.Background(), h.host(), a, e); err != nil {
 			t.Fatal(err)
 		}
 		var in struct {
@@ -112,14 +113,14 @@ func TestResolve(t *testing.T) {
 	t.Run("opted-out entities are not shown to scripts", func(t *testing.T) {
 		h := &hooks{script: "s", result: `{"mode":"auto"}`}
 		out := json.RawMessage(`{"kind":"Component","metadata":{"name":"x","annotations":{"coder.com/enabled":"false"}},"spec":{}}`)
-		c, err := Resolve(context.Background(), h, a, out)
+		c, err := Resolve(context.Background(), h.host(), a, out)
 		if err != nil || h.calls != 0 || c.Compatible {
 			t.Errorf("calls = %d, config = %+v, err = %v", h.calls, c, err)
 		}
 	})
 	t.Run("invalid spec.coder fails before any script", func(t *testing.T) {
 		h := &hooks{result: "null"}
-		_, err := Resolve(context.Background(), h, a, entity("", `{"mode":"x"}`))
+		_, err := Resolve(context.Background(), h.host(), a, entity("", `{"mode":"x"}`))
 		var fe *FieldError
 		if !errors.As(err, &fe) || h.calls != 0 {
 			t.Errorf("err = %v, calls = %d", err, h.calls)

@@ -15,7 +15,7 @@ import (
 // resolve compiles the entity's configuration as the catalog plugin does:
 // the shared entityconfig rules, then the admin's workspace_params hook.
 func (h *handler) resolve(ctx context.Context, entity json.RawMessage) (target, error) {
-	c, err := entityconfig.Resolve(ctx, hookRunner{h.host}, h.cfg.app, entity)
+	c, err := entityconfig.Resolve(ctx, h.host, h.cfg.app, entity)
 	if err != nil {
 		return target{}, err
 	}
@@ -24,18 +24,6 @@ func (h *handler) resolve(ctx context.Context, entity json.RawMessage) (target, 
 		templateName: c.TemplateName, params: c.Params,
 		compatible: c.Compatible, reasons: c.Reasons,
 	}, nil
-}
-
-// hookRunner reads "every script returned null" as "no script changed the
-// configuration", which is what it means to Resolve.
-type hookRunner struct{ host sdk.Host }
-
-func (r hookRunner) RunHook(ctx context.Context, hook string, input, out any) (string, error) {
-	script, err := r.host.RunHook(ctx, hook, input, out)
-	if errors.Is(err, sdk.ErrNoResult) {
-		return "", nil
-	}
-	return script, err
 }
 
 // resolveError turns a failure to compile an entity's configuration into
