@@ -1,6 +1,8 @@
 package e2e
 
 import (
+	"bufio"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"os"
@@ -55,6 +57,7 @@ func TestWorkspacesPluginThroughTheHost(t *testing.T) {
 	token := http.Header{"Coder-Session-Token": {demoToken(t, d)}}
 	type list struct {
 		Workspaces []struct {
+			ID            string `json:"id"`
 			Name          string `json:"name"`
 			OwnerName     string `json:"owner_name"`
 			DisplayStatus string `json:"display_status"`
@@ -91,6 +94,58 @@ func TestWorkspacesPluginThroughTheHost(t *testing.T) {
 			}
 		})
 	}
+	t.Run("watch stream", func(t *testing.T) {
+		req, _ := http.NewRequest(http.MethodGet, d.url("/api/workspaces/v1/entities/component/default/storefront-web/workspaces/watch"), nil)
+		req.Header = token.Clone()
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "text/event-stream" {
+			t.Fatalf("%d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
+		}
+		events := make(chan string, 10)
+		go func() {
+			defer close(events)
+			sc := bufio.NewScanner(resp.Body)
+			sc.Buffer(make([]byte, 1<<20), 1<<20)
+			for sc.Scan() {
+				if data, ok := strings.CutPrefix(sc.Text(), "data: "); ok {
+					events <- data
+				}
+			}
+		}()
+		next := func() list {
+			t.Helper()
+			select {
+			case data := <-events:
+				var l list
+				if err := json.Unmarshal([]byte(data), &l); err != nil {
+					t.Fatalf("event %s: %v", data, err)
+				}
+				return l
+			case <-time.After(15 * time.Second):
+				t.Fatal("no event through the host within 15s")
+				return list{}
+			}
+		}
+		first := next()
+		if len(first.Workspaces) != 1 || first.Workspaces[0].DisplayStatus != "Online" {
+			t.Fatalf("first event %+v", first)
+		}
+		var b map[string]any
+		if code := workspacesPost(t, d.url("/api/workspaces/v1/workspaces/"+first.Workspaces[0].ID+"/stop"), token, &b); code != 201 {
+			t.Fatalf("stop: %d %v", code, b)
+		}
+		// The stop reaches the stream without reconnecting.
+		for {
+			if l := next(); l.Workspaces[0].DisplayStatus != "Online" {
+				break
+			}
+		}
+	})
+
 	var e map[string]any
 	if code := getJSON(t, d.url("/api/workspaces/v1/entities/component/default/payments-api/workspaces"), nil, &e); code != 401 || e["message"] == "" {
 		t.Errorf("without a token: %d %v", code, e)
@@ -123,6 +178,7 @@ func TestWorkspacesReadmeCurlLines(t *testing.T) {
 	}
 	for _, want := range []string{
 		`"count": 2`, `"display_status": "Online"`, `"repoLabel": "repo: payments-api"`, // the list
+		"event: workspaces\ndata: {",                                  // the stream
 		`"fresh": false`, `"source": "cached"`, "payments-api-hotfix", // cache, filter
 		`"transition": "start"`, `"template_version_name": "v2"`, // restart, update
 		`"name": "payments-review"`, `"template_name": "docker-go"`, // create
@@ -135,4 +191,20 @@ func TestWorkspacesReadmeCurlLines(t *testing.T) {
 	if t.Failed() {
 		t.Logf("output:\n%s", out)
 	}
+}
+
+// workspacesPost sends an empty POST and decodes the JSON answer.
+func workspacesPost(t *testing.T, url string, header http.Header, v any) int {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, url, nil)
+	req.Header = header.Clone()
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
+		t.Fatalf("POST %s: %d: %v", url, resp.StatusCode, err)
+	}
+	return resp.StatusCode
 }

@@ -164,3 +164,45 @@ func TestWatchLimitsAndErrors(t *testing.T) {
 		s.close()
 	})
 }
+
+// TestWatchThroughTheProtocol: the stream reaches the client through the
+// host's HTTP bridge as it is written, and its poller stops polling once
+// the client has gone.
+func TestWatchThroughTheProtocol(t *testing.T) {
+	e := startEnv(t, withConfig("heartbeat_interval", "30ms"))
+	s, r := e.watch(entityAPI+"/watch", e.token("alice"))
+	if s == nil {
+		t.Fatalf("watch: %d %s", r.status, r.body)
+	}
+	if l := decodeList(t, s.next(t)); l.Count != 4 {
+		t.Fatalf("first event: %+v", l)
+	}
+	if _, err := e.client("alice").StopWorkspace(context.Background(), e.workspaceID("alice", "api-main")); err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if statusOf(decodeList(t, s.next(t)), "api-main") != "running" {
+			break
+		}
+	}
+	// Heartbeats flow too.
+	for ev := range s.events {
+		if ev.name == "ping" {
+			break
+		}
+	}
+	s.close()
+	// Once the host sees the client go, the poller stops: no more searches.
+	var before int
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		before = len(e.searches())
+		time.Sleep(150 * time.Millisecond) // three idle intervals
+		if len(e.searches()) == before {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the poller kept polling after the client left")
+		}
+	}
+}
