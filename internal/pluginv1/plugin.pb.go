@@ -751,11 +751,16 @@ func (x *HTTPRequest) GetScheme() string {
 	return ""
 }
 
+// One part of a response. Only the first part has status and headers.
 type HTTPResponse struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Status        int32                  `protobuf:"varint,1,opt,name=status,proto3" json:"status,omitempty"`
-	Headers       []*Header              `protobuf:"bytes,2,rep,name=headers,proto3" json:"headers,omitempty"`
-	Body          []byte                 `protobuf:"bytes,3,opt,name=body,proto3" json:"body,omitempty"`
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	Status  int32                  `protobuf:"varint,1,opt,name=status,proto3" json:"status,omitempty"`
+	Headers []*Header              `protobuf:"bytes,2,rep,name=headers,proto3" json:"headers,omitempty"`
+	// The next piece of the body.
+	Body []byte `protobuf:"bytes,3,opt,name=body,proto3" json:"body,omitempty"`
+	// The handler flushed here: the host passes everything so far on to the
+	// client at once.
+	Flush         bool `protobuf:"varint,4,opt,name=flush,proto3" json:"flush,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -809,6 +814,13 @@ func (x *HTTPResponse) GetBody() []byte {
 		return x.Body
 	}
 	return nil
+}
+
+func (x *HTTPResponse) GetFlush() bool {
+	if x != nil {
+		return x.Flush
+	}
+	return false
 }
 
 type HealthRequest struct {
@@ -1273,11 +1285,12 @@ const file_pluginv1_plugin_proto_rawDesc = "" +
 	"\n" +
 	"request_id\x18\a \x01(\tR\trequestId\x12\x12\n" +
 	"\x04host\x18\b \x01(\tR\x04host\x12\x16\n" +
-	"\x06scheme\x18\t \x01(\tR\x06scheme\"q\n" +
+	"\x06scheme\x18\t \x01(\tR\x06scheme\"\x87\x01\n" +
 	"\fHTTPResponse\x12\x16\n" +
 	"\x06status\x18\x01 \x01(\x05R\x06status\x125\n" +
 	"\aheaders\x18\x02 \x03(\v2\x1b.coderhost.plugin.v1.HeaderR\aheaders\x12\x12\n" +
-	"\x04body\x18\x03 \x01(\fR\x04body\"\x0f\n" +
+	"\x04body\x18\x03 \x01(\fR\x04body\x12\x14\n" +
+	"\x05flush\x18\x04 \x01(\bR\x05flush\"\x0f\n" +
 	"\rHealthRequest\"\xc6\x01\n" +
 	"\x0eHealthResponse\x12B\n" +
 	"\x06status\x18\x01 \x01(\x0e2*.coderhost.plugin.v1.HealthResponse.StatusR\x06status\x12\x18\n" +
@@ -1307,11 +1320,11 @@ const file_pluginv1_plugin_proto_rawDesc = "" +
 	"\x0eannotation_key\x18\x02 \x01(\tR\rannotationKey\x12)\n" +
 	"\x10annotation_value\x18\x03 \x01(\tR\x0fannotationValue\"8\n" +
 	"\x11FindUsersResponse\x12#\n" +
-	"\rentities_json\x18\x01 \x03(\fR\fentitiesJson2\xe2\x02\n" +
+	"\rentities_json\x18\x01 \x03(\fR\fentitiesJson2\xe4\x02\n" +
 	"\x06Plugin\x12W\n" +
 	"\bDescribe\x12$.coderhost.plugin.v1.DescribeRequest\x1a%.coderhost.plugin.v1.DescribeResponse\x12Z\n" +
-	"\tConfigure\x12%.coderhost.plugin.v1.ConfigureRequest\x1a&.coderhost.plugin.v1.ConfigureResponse\x12P\n" +
-	"\tServeHTTP\x12 .coderhost.plugin.v1.HTTPRequest\x1a!.coderhost.plugin.v1.HTTPResponse\x12Q\n" +
+	"\tConfigure\x12%.coderhost.plugin.v1.ConfigureRequest\x1a&.coderhost.plugin.v1.ConfigureResponse\x12R\n" +
+	"\tServeHTTP\x12 .coderhost.plugin.v1.HTTPRequest\x1a!.coderhost.plugin.v1.HTTPResponse0\x01\x12Q\n" +
 	"\x06Health\x12\".coderhost.plugin.v1.HealthRequest\x1a#.coderhost.plugin.v1.HealthResponse2\x9a\x02\n" +
 	"\x04Host\x12Z\n" +
 	"\tRunScript\x12%.coderhost.plugin.v1.RunScriptRequest\x1a&.coderhost.plugin.v1.RunScriptResponse\x12Z\n" +

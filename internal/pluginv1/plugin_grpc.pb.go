@@ -42,8 +42,10 @@ type PluginClient interface {
 	// Configure hands over the decoded config block and facts about the host.
 	// It is called once after launch and again on reload.
 	Configure(ctx context.Context, in *ConfigureRequest, opts ...grpc.CallOption) (*ConfigureResponse, error)
-	// ServeHTTP carries one HTTP request under /api/<plugin id>/.
-	ServeHTTP(ctx context.Context, in *HTTPRequest, opts ...grpc.CallOption) (*HTTPResponse, error)
+	// ServeHTTP carries one HTTP request under /api/<plugin id>/. The answer
+	// streams: the first part has the status and headers, and the plugin sends
+	// further parts when its handler flushes (event streams) or writes a lot.
+	ServeHTTP(ctx context.Context, in *HTTPRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[HTTPResponse], error)
 	// Health reports whether the plugin can serve.
 	Health(ctx context.Context, in *HealthRequest, opts ...grpc.CallOption) (*HealthResponse, error)
 }
@@ -76,15 +78,24 @@ func (c *pluginClient) Configure(ctx context.Context, in *ConfigureRequest, opts
 	return out, nil
 }
 
-func (c *pluginClient) ServeHTTP(ctx context.Context, in *HTTPRequest, opts ...grpc.CallOption) (*HTTPResponse, error) {
+func (c *pluginClient) ServeHTTP(ctx context.Context, in *HTTPRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[HTTPResponse], error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
-	out := new(HTTPResponse)
-	err := c.cc.Invoke(ctx, Plugin_ServeHTTP_FullMethodName, in, out, cOpts...)
+	stream, err := c.cc.NewStream(ctx, &Plugin_ServiceDesc.Streams[0], Plugin_ServeHTTP_FullMethodName, cOpts...)
 	if err != nil {
 		return nil, err
 	}
-	return out, nil
+	x := &grpc.GenericClientStream[HTTPRequest, HTTPResponse]{ClientStream: stream}
+	if err := x.ClientStream.SendMsg(in); err != nil {
+		return nil, err
+	}
+	if err := x.ClientStream.CloseSend(); err != nil {
+		return nil, err
+	}
+	return x, nil
 }
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type Plugin_ServeHTTPClient = grpc.ServerStreamingClient[HTTPResponse]
 
 func (c *pluginClient) Health(ctx context.Context, in *HealthRequest, opts ...grpc.CallOption) (*HealthResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
@@ -107,8 +118,10 @@ type PluginServer interface {
 	// Configure hands over the decoded config block and facts about the host.
 	// It is called once after launch and again on reload.
 	Configure(context.Context, *ConfigureRequest) (*ConfigureResponse, error)
-	// ServeHTTP carries one HTTP request under /api/<plugin id>/.
-	ServeHTTP(context.Context, *HTTPRequest) (*HTTPResponse, error)
+	// ServeHTTP carries one HTTP request under /api/<plugin id>/. The answer
+	// streams: the first part has the status and headers, and the plugin sends
+	// further parts when its handler flushes (event streams) or writes a lot.
+	ServeHTTP(*HTTPRequest, grpc.ServerStreamingServer[HTTPResponse]) error
 	// Health reports whether the plugin can serve.
 	Health(context.Context, *HealthRequest) (*HealthResponse, error)
 	mustEmbedUnimplementedPluginServer()
@@ -127,8 +140,8 @@ func (UnimplementedPluginServer) Describe(context.Context, *DescribeRequest) (*D
 func (UnimplementedPluginServer) Configure(context.Context, *ConfigureRequest) (*ConfigureResponse, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method Configure not implemented")
 }
-func (UnimplementedPluginServer) ServeHTTP(context.Context, *HTTPRequest) (*HTTPResponse, error) {
-	return nil, status.Errorf(codes.Unimplemented, "method ServeHTTP not implemented")
+func (UnimplementedPluginServer) ServeHTTP(*HTTPRequest, grpc.ServerStreamingServer[HTTPResponse]) error {
+	return status.Errorf(codes.Unimplemented, "method ServeHTTP not implemented")
 }
 func (UnimplementedPluginServer) Health(context.Context, *HealthRequest) (*HealthResponse, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method Health not implemented")
@@ -190,23 +203,16 @@ func _Plugin_Configure_Handler(srv interface{}, ctx context.Context, dec func(in
 	return interceptor(ctx, in, info, handler)
 }
 
-func _Plugin_ServeHTTP_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
-	in := new(HTTPRequest)
-	if err := dec(in); err != nil {
-		return nil, err
+func _Plugin_ServeHTTP_Handler(srv interface{}, stream grpc.ServerStream) error {
+	m := new(HTTPRequest)
+	if err := stream.RecvMsg(m); err != nil {
+		return err
 	}
-	if interceptor == nil {
-		return srv.(PluginServer).ServeHTTP(ctx, in)
-	}
-	info := &grpc.UnaryServerInfo{
-		Server:     srv,
-		FullMethod: Plugin_ServeHTTP_FullMethodName,
-	}
-	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
-		return srv.(PluginServer).ServeHTTP(ctx, req.(*HTTPRequest))
-	}
-	return interceptor(ctx, in, info, handler)
+	return srv.(PluginServer).ServeHTTP(m, &grpc.GenericServerStream[HTTPRequest, HTTPResponse]{ServerStream: stream})
 }
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type Plugin_ServeHTTPServer = grpc.ServerStreamingServer[HTTPResponse]
 
 func _Plugin_Health_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(HealthRequest)
@@ -242,15 +248,17 @@ var Plugin_ServiceDesc = grpc.ServiceDesc{
 			Handler:    _Plugin_Configure_Handler,
 		},
 		{
-			MethodName: "ServeHTTP",
-			Handler:    _Plugin_ServeHTTP_Handler,
-		},
-		{
 			MethodName: "Health",
 			Handler:    _Plugin_Health_Handler,
 		},
 	},
-	Streams:  []grpc.StreamDesc{},
+	Streams: []grpc.StreamDesc{
+		{
+			StreamName:    "ServeHTTP",
+			Handler:       _Plugin_ServeHTTP_Handler,
+			ServerStreams: true,
+		},
+	},
 	Metadata: "pluginv1/plugin.proto",
 }
 

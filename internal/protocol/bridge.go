@@ -12,6 +12,7 @@ import (
 	"os"
 	"runtime/debug"
 	"strings"
+	"time"
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -42,10 +43,13 @@ func WriteError(w http.ResponseWriter, code int, message, detail string) {
 // host log through go-plugin.
 var panicOutput io.Writer = os.Stderr
 
-// ServeHTTP carries r to the plugin and writes the plugin's answer to w. The
-// request id and plugin id come from r's context (WithRequestID, WithPlugin).
-// Bodies over the client's limit get a 413; a plugin that cannot be reached
-// gets a 503; a plugin that runs out of time gets a 504.
+// ServeHTTP carries r to the plugin and writes the plugin's answer to w as
+// it arrives: the plugin's flushes reach the client, so event streams work.
+// The request id and plugin id come from r's context (WithRequestID,
+// WithPlugin). Bodies over the client's limit get a 413; a plugin that
+// cannot be reached gets a 503; a plugin that runs out of time gets a 504.
+// A response the plugin breaks off after it started is cut off, so the
+// client does not take it for a whole one.
 func (c *Client) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	var body []byte
 	if r.Body != nil && r.Body != http.NoBody {
@@ -73,19 +77,50 @@ func (c *Client) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		Host:       r.Host,
 		Scheme:     scheme(r),
 	}
-	resp, err := c.rpc.ServeHTTP(r.Context(), req)
+	ctx, cancel := context.WithCancel(r.Context())
+	defer cancel()
+	stream, err := c.rpc.ServeHTTP(ctx, req)
 	if err != nil {
 		writeCallError(w, r.Context(), pluginFrom(r.Context()), err)
 		return
 	}
-	fromHeaders(w.Header(), resp.Headers)
-	code := int(resp.Status)
+	head, err := stream.Recv()
+	if err != nil {
+		if errors.Is(err, io.EOF) {
+			err = status.Error(codes.Internal, "the plugin ended the response before sending it")
+		}
+		writeCallError(w, r.Context(), pluginFrom(r.Context()), err)
+		return
+	}
+	fromHeaders(w.Header(), head.GetHeaders())
+	code := int(head.GetStatus())
 	if code < 100 || code > 999 {
 		code = http.StatusOK
 	}
 	w.WriteHeader(code)
-	if r.Method != http.MethodHead {
-		_, _ = w.Write(resp.Body)
+	rc := http.NewResponseController(w)
+	for part := head; ; {
+		if r.Method != http.MethodHead && len(part.GetBody()) > 0 {
+			if _, err := w.Write(part.GetBody()); err != nil {
+				return // the client went away; cancel stops the plugin's handler
+			}
+		}
+		if part.GetFlush() {
+			if d := writeTimeoutFrom(r.Context()); d > 0 {
+				_ = rc.SetWriteDeadline(time.Now().Add(d))
+			}
+			_ = rc.Flush()
+		}
+		part, err = stream.Recv()
+		if errors.Is(err, io.EOF) {
+			return
+		}
+		if err != nil {
+			if r.Context().Err() == nil {
+				panic(http.ErrAbortHandler)
+			}
+			return
+		}
 	}
 }
 
@@ -112,102 +147,113 @@ func writeCallError(w http.ResponseWriter, ctx context.Context, name string, err
 			"coderhost restarts crashed plugins automatically; retry shortly.")
 	case st.Code() == codes.DeadlineExceeded:
 		WriteError(w, http.StatusGatewayTimeout, subject+" did not answer in time.", st.Message())
-	case st.Code() == codes.ResourceExhausted:
-		WriteError(w, http.StatusBadGateway, subject+"'s response is too large.", st.Message())
 	default:
 		WriteError(w, http.StatusBadGateway, subject+" failed to handle the request.", st.Message())
 	}
 }
 
-// handleHTTP runs req through h on the plugin side. stripPrefix is removed
-// from the path so handlers see paths relative to their mount point.
-// maxBody bounds both the request body accepted and the response produced.
-func handleHTTP(ctx context.Context, h http.Handler, req *pluginv1.HTTPRequest, stripPrefix string, maxBody int64) (resp *pluginv1.HTTPResponse) {
+// chunkSize is how much response body the plugin side buffers before it
+// sends a part without being asked to flush.
+const chunkSize = 32 << 10
+
+// serveHTTP runs req through h on the plugin side and sends the response as
+// it is written: one part for an ordinary response, more when the handler
+// flushes or writes more than chunkSize. stripPrefix is removed from the
+// path so handlers see paths relative to their mount point. maxBody bounds
+// the request body accepted.
+func serveHTTP(ctx context.Context, h http.Handler, req *pluginv1.HTTPRequest, stripPrefix string, maxBody int64,
+	send func(*pluginv1.HTTPResponse) error) (err error) {
 	if maxBody <= 0 {
 		maxBody = DefaultMaxBodyBytes
 	}
-	if int64(len(req.Body)) > maxBody {
-		return errorResponse(http.StatusRequestEntityTooLarge,
-			fmt.Sprintf("Request body is larger than the plugin's limit of %d bytes.", maxBody), "")
+	if int64(len(req.GetBody())) > maxBody {
+		return send(errorResponse(http.StatusRequestEntityTooLarge,
+			fmt.Sprintf("Request body is larger than the plugin's limit of %d bytes.", maxBody), ""))
 	}
-	escaped := req.Path
+	r, msg, detail := buildRequest(ctx, req, stripPrefix)
+	if r == nil {
+		return send(errorResponse(http.StatusBadRequest, msg, detail))
+	}
+	sw := &streamWriter{header: make(http.Header), send: send}
+	defer func() {
+		p := recover()
+		if p == nil {
+			return
+		}
+		if p != http.ErrAbortHandler {
+			_, _ = fmt.Fprintf(panicOutput, "panic serving %s %s: %v\n%s", req.GetMethod(), req.GetPath(), p, debug.Stack())
+		}
+		if sw.sent {
+			// Too late for an error page: break the stream off.
+			err = status.Errorf(codes.Aborted, "the plugin's handler stopped mid-response: %v", p)
+			return
+		}
+		if p == http.ErrAbortHandler {
+			err = send(errorResponse(http.StatusBadGateway, "The plugin aborted the request.", ""))
+			return
+		}
+		err = send(errorResponse(http.StatusInternalServerError, "The plugin failed while handling the request.",
+			fmt.Sprintf("panic: %v", p)))
+	}()
+	h.ServeHTTP(sw, r)
+	return sw.finish()
+}
+
+// buildRequest turns the wire request into the http.Request a handler sees,
+// or says why it cannot.
+func buildRequest(ctx context.Context, req *pluginv1.HTTPRequest, stripPrefix string) (*http.Request, string, string) {
+	escaped := req.GetPath()
 	if escaped == "" {
 		escaped = "/"
 	}
-	u := &url.URL{RawQuery: req.RawQuery}
+	u := &url.URL{RawQuery: req.GetRawQuery()}
 	p, err := url.PathUnescape(escaped)
 	if err != nil {
-		return errorResponse(http.StatusBadRequest, "Malformed request path.", err.Error())
+		return nil, "Malformed request path.", err.Error()
 	}
 	u.Path, u.RawPath = p, escaped
 	if u.RawPath == u.Path {
 		u.RawPath = ""
 	}
 	if stripPrefix != "" {
-		trimmed := strings.TrimPrefix(u.Path, strings.TrimSuffix(stripPrefix, "/"))
-		if len(trimmed) < len(u.Path) {
+		prefix := strings.TrimSuffix(stripPrefix, "/")
+		if trimmed, ok := strings.CutPrefix(u.Path, prefix); ok {
 			if !strings.HasPrefix(trimmed, "/") {
 				trimmed = "/" + trimmed
 			}
-			rawTrimmed := strings.TrimPrefix(u.RawPath, strings.TrimSuffix(stripPrefix, "/"))
-			if u.RawPath != "" && !strings.HasPrefix(rawTrimmed, "/") {
-				rawTrimmed = "/" + rawTrimmed
+			if u.RawPath != "" {
+				raw := strings.TrimPrefix(u.RawPath, prefix)
+				if !strings.HasPrefix(raw, "/") {
+					raw = "/" + raw
+				}
+				u.RawPath = raw
 			}
 			u.Path = trimmed
-			if u.RawPath != "" {
-				u.RawPath = rawTrimmed
-			}
 		}
 	}
-	r, err := http.NewRequestWithContext(ctx, req.Method, "/", bytes.NewReader(req.Body))
+	body := req.GetBody()
+	r, err := http.NewRequestWithContext(ctx, req.GetMethod(), "/", bytes.NewReader(body))
 	if err != nil {
-		return errorResponse(http.StatusBadRequest, "Malformed request.", err.Error())
+		return nil, "Malformed request.", err.Error()
 	}
 	r.URL = u
 	r.RequestURI = u.RequestURI()
-	r.Host = req.Host
-	r.RemoteAddr = req.RemoteAddr
-	r.ContentLength = int64(len(req.Body))
-	if len(req.Body) == 0 {
+	r.Host = req.GetHost()
+	r.RemoteAddr = req.GetRemoteAddr()
+	r.ContentLength = int64(len(body))
+	if len(body) == 0 {
 		r.Body = http.NoBody
 	}
-	fromHeaders(r.Header, req.Headers)
-	if req.RequestId != "" {
-		r.Header.Set("X-Request-Id", req.RequestId)
+	fromHeaders(r.Header, req.GetHeaders())
+	if id := req.GetRequestId(); id != "" {
+		r.Header.Set("X-Request-Id", id)
 	}
-	if req.Scheme == "https" {
-		r.TLS = nil // the plugin never terminates TLS; scheme travels in X-Forwarded-Proto
+	if req.GetScheme() == "https" {
+		// The plugin never terminates TLS; the scheme travels in
+		// X-Forwarded-Proto.
 		r.Header.Set("X-Forwarded-Proto", "https")
 	}
-
-	rec := &recorder{header: make(http.Header), limit: maxBody}
-	defer func() {
-		if p := recover(); p != nil {
-			if p == http.ErrAbortHandler {
-				resp = errorResponse(http.StatusBadGateway, "The plugin aborted the request.", "")
-				return
-			}
-			resp = errorResponse(http.StatusInternalServerError, "The plugin failed while handling the request.",
-				fmt.Sprintf("panic: %v", p))
-			_, _ = fmt.Fprintf(panicOutput, "panic serving %s %s: %v\n%s", req.Method, req.Path, p, debug.Stack())
-		}
-	}()
-	h.ServeHTTP(rec, r)
-	if rec.overflow {
-		return errorResponse(http.StatusBadGateway,
-			fmt.Sprintf("The plugin's response is larger than the limit of %d bytes.", maxBody), "")
-	}
-	if rec.status == 0 {
-		rec.status = http.StatusOK
-	}
-	if rec.header.Get("Content-Type") == "" && rec.body.Len() > 0 {
-		rec.header.Set("Content-Type", http.DetectContentType(rec.body.Bytes()))
-	}
-	return &pluginv1.HTTPResponse{
-		Status:  int32(rec.status),
-		Headers: toHeaders(rec.header),
-		Body:    rec.body.Bytes(),
-	}
+	return r, "", ""
 }
 
 func errorResponse(code int, message, detail string) *pluginv1.HTTPResponse {
@@ -221,33 +267,85 @@ func errorResponse(code int, message, detail string) *pluginv1.HTTPResponse {
 	}
 }
 
-// recorder is a bounded http.ResponseWriter.
-type recorder struct {
-	header   http.Header
-	status   int
-	body     bytes.Buffer
-	limit    int64
-	overflow bool
+// streamWriter is the http.ResponseWriter of a handler on the plugin side.
+// It buffers up to chunkSize and sends a part when full, when the handler
+// flushes, and when it returns.
+type streamWriter struct {
+	header http.Header
+	status int
+	buf    []byte
+	sent   bool // the status and headers are on their way
+	send   func(*pluginv1.HTTPResponse) error
+	err    error
 }
 
-func (r *recorder) Header() http.Header { return r.header }
+func (w *streamWriter) Header() http.Header { return w.header }
 
-func (r *recorder) WriteHeader(code int) {
-	if r.status == 0 {
-		r.status = code
+func (w *streamWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
 	}
 }
 
-func (r *recorder) Write(p []byte) (int, error) {
-	if r.status == 0 {
-		r.status = http.StatusOK
+func (w *streamWriter) Write(p []byte) (int, error) {
+	if w.err != nil {
+		return 0, w.err
 	}
-	if int64(r.body.Len()+len(p)) > r.limit {
-		r.overflow = true
-		return 0, errors.New("response body exceeds the plugin's limit")
+	if w.status == 0 {
+		w.status = http.StatusOK
 	}
-	return r.body.Write(p)
+	w.buf = append(w.buf, p...)
+	if len(w.buf) >= chunkSize {
+		w.sendPart(false)
+	}
+	if w.err != nil {
+		return 0, w.err
+	}
+	return len(p), nil
 }
 
-// Flush is accepted for handlers that flush; the bridge answers once.
-func (r *recorder) Flush() {}
+// Flush sends what the handler wrote so far, and tells the host to flush it
+// to the client.
+func (w *streamWriter) Flush() {
+	if w.err != nil {
+		return
+	}
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	w.sendPart(true)
+}
+
+// FlushError is Flush for http.ResponseController, reporting a client that
+// went away.
+func (w *streamWriter) FlushError() error {
+	w.Flush()
+	return w.err
+}
+
+func (w *streamWriter) sendPart(flush bool) {
+	part := &pluginv1.HTTPResponse{Body: w.buf, Flush: flush}
+	w.buf = nil
+	if !w.sent {
+		if w.status == 0 {
+			w.status = http.StatusOK
+		}
+		if w.header.Get("Content-Type") == "" && len(part.Body) > 0 {
+			w.header.Set("Content-Type", http.DetectContentType(part.Body))
+		}
+		part.Status, part.Headers = int32(w.status), toHeaders(w.header)
+		w.sent = true
+	}
+	if err := w.send(part); err != nil {
+		w.err = fmt.Errorf("send the response to the host: %w", err)
+	}
+}
+
+// finish sends whatever the handler left: the whole response when it never
+// flushed.
+func (w *streamWriter) finish() error {
+	if w.err == nil && (!w.sent || len(w.buf) > 0) {
+		w.sendPart(false)
+	}
+	return w.err
+}

@@ -1,10 +1,14 @@
 package protocol
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 type requestIDKey struct{}
 type hostInfoKey struct{}
 type pluginKey struct{}
+type writeTimeoutKey struct{}
 
 // WithRequestID returns ctx carrying the host's id for the request.
 func WithRequestID(ctx context.Context, id string) context.Context {
@@ -38,4 +42,15 @@ func WithPlugin(ctx context.Context, id string) context.Context {
 func pluginFrom(ctx context.Context) string {
 	id, _ := ctx.Value(pluginKey{}).(string)
 	return id
+}
+
+// WithWriteTimeout returns ctx carrying the server's write timeout, which
+// the bridge grants a streamed response again after every flush.
+func WithWriteTimeout(ctx context.Context, d time.Duration) context.Context {
+	return context.WithValue(ctx, writeTimeoutKey{}, d)
+}
+
+func writeTimeoutFrom(ctx context.Context) time.Duration {
+	d, _ := ctx.Value(writeTimeoutKey{}).(time.Duration)
+	return d
 }

@@ -140,6 +140,7 @@ func serveConfig(p Provider, o ServeOptions, test *plugin.ServeTestConfig) *plug
 				grpc.InitialWindowSize(windowSize),
 				grpc.InitialConnWindowSize(windowSize),
 				grpc.ChainUnaryInterceptor(recoverUnary),
+				grpc.ChainStreamInterceptor(recoverStream),
 			)
 			return grpc.NewServer(opts...)
 		},
@@ -205,6 +206,16 @@ func recoverUnary(ctx context.Context, req any, info *grpc.UnaryServerInfo, h gr
 		}
 	}()
 	return h(ctx, req)
+}
+
+func recoverStream(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, h grpc.StreamHandler) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			fmt.Fprintf(os.Stderr, "panic in %s: %v\n%s", info.FullMethod, p, debug.Stack())
+			err = status.Errorf(codes.Internal, "plugin panicked in %s: %v", info.FullMethod, p)
+		}
+	}()
+	return h(srv, ss)
 }
 
 func describeJSON(d Description) any {

@@ -101,13 +101,13 @@ func (s *pluginServer) dialHost(id uint32) (Host, error) {
 	return s.host, nil
 }
 
-func (s *pluginServer) ServeHTTP(ctx context.Context, req *pluginv1.HTTPRequest) (*pluginv1.HTTPResponse, error) {
+func (s *pluginServer) ServeHTTP(req *pluginv1.HTTPRequest, stream grpc.ServerStreamingServer[pluginv1.HTTPResponse]) error {
 	cur := s.current.Load()
 	if cur == nil {
-		return nil, status.Error(codes.FailedPrecondition, "plugin is not configured yet")
+		return status.Error(codes.FailedPrecondition, "plugin is not configured yet")
 	}
-	ctx = WithHostInfo(WithRequestID(ctx, req.GetRequestId()), cur.info)
-	return handleHTTP(ctx, cur.handler, req, cur.info.MountPath, s.maxBody), nil
+	ctx := WithHostInfo(WithRequestID(stream.Context(), req.GetRequestId()), cur.info)
+	return serveHTTP(ctx, cur.handler, req, cur.info.MountPath, s.maxBody, stream.Send)
 }
 
 func (s *pluginServer) Health(ctx context.Context, _ *pluginv1.HealthRequest) (*pluginv1.HealthResponse, error) {

@@ -1,6 +1,7 @@
 package plugintest_test
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -9,6 +10,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"google.golang.org/grpc/codes"
 
@@ -50,7 +52,30 @@ func (bridge) Configure(_ context.Context, req sdk.ConfigureRequest) (http.Handl
 		w.Write(body)
 	})
 	m.HandleFunc("/big", func(w http.ResponseWriter, r *http.Request) {
-		w.Write([]byte(strings.Repeat("x", 4096)))
+		for range 100 {
+			w.Write([]byte(strings.Repeat("x", 1<<10)))
+		}
+	})
+	m.HandleFunc("/events", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/event-stream")
+		rc := http.NewResponseController(w)
+		for i := 0; ; i++ {
+			fmt.Fprintf(w, "data: %d\n\n", i)
+			if err := rc.Flush(); err != nil {
+				return
+			}
+			select {
+			case <-r.Context().Done():
+				streamsEnded <- struct{}{}
+				return
+			case <-time.After(20 * time.Millisecond):
+			}
+		}
+	})
+	m.HandleFunc("/half", func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte("start"))
+		http.NewResponseController(w).Flush()
+		panic("broke mid-response")
 	})
 	m.HandleFunc("/panic", func(http.ResponseWriter, *http.Request) { panic("handler bug") })
 	m.HandleFunc("/config", func(w http.ResponseWriter, r *http.Request) {
@@ -109,9 +134,10 @@ func TestBridgeLimitsAndFailures(t *testing.T) {
 	if resp.StatusCode != http.StatusRequestEntityTooLarge || !strings.Contains(body, "1024") {
 		t.Fatalf("oversized request: %d %s", resp.StatusCode, body)
 	}
+	// Responses stream in parts, so the body limit does not bound them.
 	resp, body = send(t, "GET", h.URL+"/api/bridge/big", "", nil)
-	if resp.StatusCode != http.StatusBadGateway || !strings.Contains(body, "larger than the limit") {
-		t.Fatalf("oversized response: %d %s", resp.StatusCode, body)
+	if resp.StatusCode != http.StatusOK || body != strings.Repeat("x", 100<<10) {
+		t.Fatalf("large response: %d, %d bytes", resp.StatusCode, len(body))
 	}
 	resp, body = send(t, "GET", h.URL+"/api/bridge/panic", "", nil)
 	var e struct{ Message, Detail string }
@@ -135,6 +161,52 @@ func TestConfigureReceivesConfigAndMount(t *testing.T) {
 	health, err := h.Health(context.Background())
 	if err != nil || health.Status != sdk.HealthOK {
 		t.Fatalf("health %+v %v", health, err)
+	}
+}
+
+// streamsEnded reports handlers of /events that saw their request end.
+var streamsEnded = make(chan struct{}, 10)
+
+func TestBridgeStreamsFlushedPartsAndStopsWithTheClient(t *testing.T) {
+	h := plugintest.Start(t, bridge{})
+	ctx, cancel := context.WithCancel(context.Background())
+	req, _ := http.NewRequestWithContext(ctx, "GET", h.URL+"/api/bridge/events", nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ct := resp.Header.Get("Content-Type"); ct != "text/event-stream" {
+		t.Fatalf("content type %q", ct)
+	}
+	r := bufio.NewReader(resp.Body)
+	for want := 0; want < 3; want++ {
+		line, err := r.ReadString('\n')
+		if err != nil || line != fmt.Sprintf("data: %d\n", want) {
+			t.Fatalf("event %d: %q %v", want, line, err)
+		}
+		if blank, _ := r.ReadString('\n'); blank != "\n" {
+			t.Fatalf("event %d not terminated: %q", want, blank)
+		}
+	}
+	cancel()
+	resp.Body.Close()
+	select {
+	case <-streamsEnded:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the plugin's handler kept streaming after the client went away")
+	}
+}
+
+func TestBridgeCutsOffAResponseBrokenMidway(t *testing.T) {
+	h := plugintest.Start(t, bridge{})
+	resp, err := http.Get(h.URL + "/api/bridge/half")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err == nil {
+		t.Fatalf("a response the plugin broke off read as complete: %d %q", resp.StatusCode, body)
 	}
 }
 

@@ -426,6 +426,7 @@ func (d *Daemon) Reload(ctx context.Context) error {
 func (d *Daemon) Handler() http.Handler {
 	return server.New(backend{d}, server.Options{
 		Logger: d.log, Registry: d.reg, Version: d.opts.Version, ProxyPrefixes: proxy.Prefixes,
+		WriteTimeout: d.current().cfg.WriteTimeout,
 	})
 }
 

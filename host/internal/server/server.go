@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/gorilla/mux"
 	"github.com/prometheus/client_golang/prometheus"
@@ -43,6 +44,9 @@ type Options struct {
 	Version  string
 	// ProxyPrefixes are the paths passed through to Coder.
 	ProxyPrefixes []string
+	// WriteTimeout is the server's write_timeout; a plugin's streamed
+	// response gets it again after every flush.
+	WriteTimeout time.Duration
 }
 
 // New builds the host's router.
@@ -103,7 +107,7 @@ func New(b Backend, opts Options) http.Handler {
 				"GET /api/plugins lists the loaded plugins.")
 			return
 		}
-		p.ServeHTTP(w, req)
+		p.ServeHTTP(w, req.WithContext(protocol.WithWriteTimeout(req.Context(), opts.WriteTimeout)))
 	})).Name("plugin")
 
 	r.Use(m.middleware)
