@@ -38,7 +38,8 @@ FUZZ_TARGETS := \
 	host/internal/config:FuzzParse \
 	host/internal/proxy:FuzzCheckPath \
 	sdk/fakecoder:FuzzQueryBuilderRoundTrip \
-	internal/repourl:FuzzCanonical
+	internal/repourl:FuzzCanonical \
+	internal/entityconfig:FuzzCompile
 
 fuzz:
 	@for t in $(FUZZ_TARGETS); do \
