@@ -585,6 +585,7 @@ func (d *Daemon) banner() {
 		}
 	}
 	fmt.Fprint(out, wiring.ProxyEndpoint(d.addr.String(), st.cfg))
+	fmt.Fprint(out, catalogSnippet(d.addr.String(), st.cfg))
 	d.log.Info("coderhost started", "version", d.opts.Version, "listen", d.addr.String(),
 		"coder", st.coderURL, "plugins", len(st.order), "scripts", len(st.cfg.Scripts))
 }

@@ -2,6 +2,8 @@ package wiring
 
 import (
 	"fmt"
+	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/coderhost/coderhost/host/internal/config"
@@ -18,6 +20,16 @@ const defaultBackendURL = "http://localhost:7007"
 // ProxyEndpoint is the app-config.yaml fragment that points the Coder
 // frontend plugin's '/coder' proxy endpoint at the host listening on addr.
 func ProxyEndpoint(addr string, cfg *config.Config) string {
+	// Plugins take writes (workspace actions, sign-out); the host itself
+	// still holds the pass-through to Coder to proxy.allowed_methods.
+	methods := slices.Clone(cfg.Proxy.AllowedMethods)
+	if len(cfg.Plugins) > 0 {
+		for _, m := range []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodDelete} {
+			if !slices.Contains(methods, m) {
+				methods = append(methods, m)
+			}
+		}
+	}
 	return fmt.Sprintf(`backstage app-config.yaml:
   proxy:
     endpoints:
@@ -26,7 +38,7 @@ func ProxyEndpoint(addr string, cfg *config.Config) string {
         changeOrigin: true
         allowedMethods: %s
         allowedHeaders: %s
-`, addr, quote(cfg.Proxy.AllowedMethods), quote(cfg.Proxy.AllowedHeaders))
+`, addr, quote(methods), quote(cfg.Proxy.AllowedHeaders))
 }
 
 func quote(vs []string) string {
