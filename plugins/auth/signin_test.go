@@ -244,3 +244,26 @@ func TestIdentityEndpoints(t *testing.T) {
 		t.Errorf("openid-configuration = %v", oidc)
 	}
 }
+
+func TestTokenLifetimeIsClamped(t *testing.T) {
+	for lifetime, want := range map[string]float64{"5m": 600, "2h": 7200, "30d": 86400} {
+		r := newRig(t, rigOptions{config: map[string]any{
+			"token_lifetime":    lifetime,
+			"signing_key_files": []string{writeKey(t)},
+			"sign_in":           map[string]any{"resolver": map[string]any{"usernameMatchingUserEntityName": map[string]any{}}},
+		}})
+		_, msg, _ := r.signIn()
+		parsed, err := jwt.ParseSigned(get(msg, "response", "backstageIdentity", "token").(string), []jose.SignatureAlgorithm{jose.ES256})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var c map[string]any
+		_ = parsed.UnsafeClaimsWithoutVerification(&c)
+		if got := c["exp"].(float64) - c["iat"].(float64); got != want {
+			t.Errorf("token_lifetime %s: lifetime %v s, want %v", lifetime, got, want)
+		}
+		if e := get(msg, "response", "backstageIdentity", "expiresInSeconds").(float64); e > want || e < want-10 {
+			t.Errorf("token_lifetime %s: expiresInSeconds %v", lifetime, e)
+		}
+	}
+}
