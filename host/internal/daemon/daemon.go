@@ -244,12 +244,12 @@ func (d *Daemon) build(ctx context.Context, cfg *config.Config, prev *state) (_ 
 			st.demo = prev.demo
 		} else {
 			seed := fakecoder.DemoSeed()
-			demoCallback(seed, cfg)
 			if cfg.Coder.DemoSeed != "" {
 				if seed, err = fakecoder.LoadSeed(cfg.Coder.DemoSeed); err != nil {
 					return nil, fmt.Errorf("%s: coder.demo_seed: %w", cfg.Path, err)
 				}
 			}
+			demoCallback(seed, cfg)
 			st.demo, err = fakecoder.Start("127.0.0.1:0", fakecoder.WithSeed(seed), fakecoder.WithLogger(d.log.With("component", "demo-coder")))
 			if err != nil {
 				return nil, fmt.Errorf("start the embedded demo Coder: %w", err)
@@ -585,7 +585,7 @@ func (d *Daemon) banner() {
 		}
 	}
 	fmt.Fprint(out, wiring.ProxyEndpoint(d.addr.String(), st.cfg))
-	fmt.Fprint(out, catalogSnippet(d.addr.String(), st.cfg))
+	fmt.Fprint(out, wiring.Catalog(d.addr.String(), st.cfg))
 	d.log.Info("coderhost started", "version", d.opts.Version, "listen", d.addr.String(),
 		"coder", st.coderURL, "plugins", len(st.order), "scripts", len(st.cfg.Scripts))
 }

@@ -58,6 +58,11 @@ func Backstage(addr string, cfg *config.Config) string {
 	b.WriteString("# The Coder frontend plugin's requests go through coderhost's pass-through.\n")
 	b.WriteString(ProxyEndpoint(addr, cfg))
 
+	if c := Catalog(addr, cfg); c != "" {
+		b.WriteString("\n# The catalog plugin: Coder templates as catalog entities, and \"Open in Coder\" links.\nbackstage app-config.yaml:\n")
+		b.WriteString(c)
+	}
+
 	auth, base, callback := AuthURLs(cfg)
 	if auth == nil {
 		b.WriteString("\n# No plugin \"auth\" is configured: add one (plugins/auth/README.md) to link Coder accounts\n# or sign in to Backstage with Coder.\n")
