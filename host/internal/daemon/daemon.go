@@ -29,6 +29,7 @@ import (
 	"github.com/coderhost/coderhost/host/internal/proxy"
 	"github.com/coderhost/coderhost/host/internal/scripting"
 	"github.com/coderhost/coderhost/host/internal/server"
+	"github.com/coderhost/coderhost/host/internal/wiring"
 	"github.com/coderhost/coderhost/internal/protocol"
 	"github.com/coderhost/coderhost/sdk/fakecoder"
 )
@@ -243,7 +244,7 @@ func (d *Daemon) check(cfg *config.Config, prev *state) (*plan, error) {
 			p.catalog = files
 		}
 	}
-	if cfg.Coder.Demo && (prev == nil || prev.demo == nil || prev.cfg.Coder != cfg.Coder) {
+	if cfg.Coder.Demo && (prev == nil || prev.demo == nil || prev.cfg.Coder != cfg.Coder || !sameAuthCallback(prev.cfg, cfg)) {
 		p.seed = fakecoder.DemoSeed()
 		if cfg.Coder.DemoSeed != "" {
 			seed, err := fakecoder.LoadSeed(cfg.Coder.DemoSeed)
@@ -251,6 +252,9 @@ func (d *Daemon) check(cfg *config.Config, prev *state) (*plan, error) {
 				errs = append(errs, fmt.Errorf("%s: coder.demo_seed: %w", cfg.Path, err))
 			}
 			p.seed = seed
+		}
+		if p.seed != nil {
+			demoCallback(p.seed, cfg)
 		}
 	}
 	// The demo deployment's address is not known yet; any will do to check
@@ -431,6 +435,11 @@ func (d *Daemon) configurePlugins(ctx context.Context, cfg *config.Config, st *s
 				}
 				cancel()
 			}
+			for _, pc := range cfg.Plugins {
+				if pc.ID == id {
+					err = cfg.PluginError(pc, err)
+				}
+			}
 			return err
 		}
 		if previous != nil {
@@ -438,6 +447,30 @@ func (d *Daemon) configurePlugins(ctx context.Context, cfg *config.Config, st *s
 		}
 	}
 	return nil
+}
+
+// demoCallback points the demo deployment's "backstage" OAuth2 app at the
+// auth plugin's callback on this host (by default
+// <external_url>/api/auth/coder/handler/frame), so the default
+// configuration signs in with no extra set-up.
+func demoCallback(seed *fakecoder.Seed, cfg *config.Config) {
+	auth, _, callback := wiring.AuthURLs(cfg)
+	if auth == nil {
+		return
+	}
+	for i, app := range seed.OAuth2Apps {
+		if app.Name == "backstage" {
+			seed.OAuth2Apps[i].CallbackURL = callback
+		}
+	}
+}
+
+// sameAuthCallback reports whether two configurations register the same
+// callback with the demo deployment.
+func sameAuthCallback(a, b *config.Config) bool {
+	_, _, ca := wiring.AuthURLs(a)
+	_, _, cb := wiring.AuthURLs(b)
+	return ca == cb
 }
 
 // withDefaults fills the zero fields of spec the way Launch did for prev, so
@@ -657,7 +690,8 @@ func (d *Daemon) banner() {
 			fmt.Fprintf(out, "demo oauth client secret: %s\n", secret)
 		}
 	}
-	fmt.Fprint(out, appConfigSnippet(d.addr.String(), st.cfg))
+	fmt.Fprint(out, wiring.ProxyEndpoint(d.addr.String(), st.cfg))
+	fmt.Fprint(out, wiring.Catalog(d.addr.String(), st.cfg))
 	d.log.Info("coderhost started", "version", d.opts.Version, "listen", d.addr.String(),
 		"coder", st.coderURL, "plugins", len(st.order), "scripts", len(st.cfg.Scripts))
 }
@@ -696,25 +730,4 @@ func (b backend) NotReady() []string {
 		}
 	}
 	return reasons
-}
-
-// appConfigSnippet is the Backstage app-config.yaml fragment that points the
-// Coder frontend plugin's proxy endpoint at this host.
-func appConfigSnippet(addr string, cfg *config.Config) string {
-	quote := func(vs []string) string {
-		q := make([]string, len(vs))
-		for i, v := range vs {
-			q[i] = "'" + v + "'"
-		}
-		return "[" + strings.Join(q, ", ") + "]"
-	}
-	return fmt.Sprintf(`backstage app-config.yaml:
-  proxy:
-    endpoints:
-      '/coder':
-        target: 'http://%s/'
-        changeOrigin: true
-        allowedMethods: %s
-        allowedHeaders: %s
-`, addr, quote(cfg.Proxy.AllowedMethods), quote(cfg.Proxy.AllowedHeaders))
 }
