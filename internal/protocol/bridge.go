@@ -116,8 +116,9 @@ type exchange struct {
 	cancel context.CancelCauseFunc
 	timer  *time.Timer // the plugin's time to answer; stopped at its first part
 
-	mu  sync.Mutex
-	why error // why the host gave up on the plugin's answer, if it did
+	mu      sync.Mutex
+	why     error // why the host gave up on the plugin's answer, if it did
+	bodyErr error // the first failure reading the client's body
 }
 
 // abandon stops waiting for the plugin and remembers why. The reason is
@@ -133,10 +134,21 @@ func (ex *exchange) abandon(why error) {
 	ex.cancel(why)
 }
 
-func (ex *exchange) reason() error {
+func (ex *exchange) reason() (why, bodyErr error) {
 	ex.mu.Lock()
 	defer ex.mu.Unlock()
-	return ex.why
+	return ex.why, ex.bodyErr
+}
+
+// bodyFailedWith records a failure reading the client's body and gives up
+// on the plugin's answer.
+func (ex *exchange) bodyFailedWith(err error) {
+	ex.mu.Lock()
+	if ex.bodyErr == nil {
+		ex.bodyErr = err
+	}
+	ex.mu.Unlock()
+	ex.abandon(&bodyReadError{err})
 }
 
 // buffered reads the whole body, within the plugin's buffering budget, and
@@ -265,9 +277,10 @@ func (s *bodySender) run() {
 	defer close(s.done)
 	ex := s.ex
 	var total int64
+	// One buffer for every part: Send has encoded a part into a buffer of
+	// its own by the time it returns.
+	buf := make([]byte, chunkSize)
 	for {
-		// A fresh buffer per part: a sent message must not change.
-		buf := make([]byte, chunkSize)
 		n, err := ex.r.Body.Read(buf)
 		if err != nil {
 			s.mu.Lock()
@@ -289,7 +302,7 @@ func (s *bodySender) run() {
 			_ = s.closeSend()
 			return
 		case err != nil:
-			ex.abandon(&bodyReadError{err})
+			ex.bodyFailedWith(err)
 			return
 		}
 	}
@@ -364,10 +377,12 @@ func (ex *exchange) renewWriteDeadline() {
 // failed answers an exchange that ended before the plugin's answer began.
 func (ex *exchange) failed(err error) {
 	w, r := ex.w, ex.r
-	why := ex.reason()
-	var bodyErr *bodyReadError
-	if errors.As(why, &bodyErr) {
-		ex.bodyFailed(bodyErr.err)
+	why, bodyErr := ex.reason()
+	// A body read that failed, at the read deadline or otherwise, has
+	// cancelled r's context, whatever else happened meanwhile: the body
+	// decides.
+	if bodyErr != nil {
+		ex.bodyFailed(bodyErr)
 		return
 	}
 	if r.Context().Err() != nil {

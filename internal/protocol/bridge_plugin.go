@@ -22,10 +22,12 @@ import (
 // host log through go-plugin.
 var panicOutput io.Writer = os.Stderr
 
-// chunkSize is how much response body the plugin side buffers before it
-// sends a part without being asked to flush, and the size of the request
-// body parts the host sends.
-const chunkSize = 32 << 10
+// chunkSize is the most body one part carries, either way: a response part
+// the plugin side sends without being asked to flush, a request part the
+// host sends. A part then fits one of gRPC's pooled 32 KiB buffers; any
+// larger takes a 1 MiB one, which with many large bodies at once is what
+// fills memory.
+const chunkSize = 32<<10 - 256
 
 // serveHTTP runs req through h on the plugin side and sends the response as
 // it is written: one part for an ordinary response, more when the handler
@@ -204,8 +206,11 @@ func (w *streamWriter) Write(p []byte) (int, error) {
 		w.status = http.StatusOK
 	}
 	w.buf = append(w.buf, p...)
-	if len(w.buf) >= chunkSize {
-		w.sendPart(false)
+	for len(w.buf) >= chunkSize && w.err == nil {
+		rest := w.buf[chunkSize:]
+		w.buf = w.buf[:chunkSize]
+		w.sendPart(false) // Send has encoded the part when it returns
+		w.buf = rest
 	}
 	if w.err != nil {
 		return 0, w.err

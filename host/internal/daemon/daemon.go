@@ -81,6 +81,11 @@ type Daemon struct {
 
 	reattach map[string]protocol.ReattachConfig
 
+	// transport carries every pass-through request of every configuration,
+	// so connections to Coder are pooled once, not once per reload.
+	transportOnce sync.Once
+	transport     *http.Transport
+
 	reloadMu sync.Mutex
 	srv      *http.Server
 	ln       net.Listener
@@ -302,12 +307,18 @@ func reused(prev *state, spec pluginhost.Spec) *pluginhost.Plugin {
 	return nil
 }
 
+func (d *Daemon) coderTransport() *http.Transport {
+	d.transportOnce.Do(func() { d.transport = proxy.NewTransport() })
+	return d.transport
+}
+
 func (d *Daemon) newProxy(cfg *config.Config, coderURL string) (*proxy.Proxy, error) {
 	upstream, err := url.Parse(coderURL)
 	if err != nil {
 		return nil, fmt.Errorf("coder access URL %q: %w", coderURL, err)
 	}
 	px, err := proxy.New(proxy.Options{
+		Transport:            d.coderTransport(),
 		Upstream:             upstream,
 		AllowedMethods:       cfg.Proxy.AllowedMethods,
 		AllowedHeaders:       cfg.Proxy.AllowedHeaders,
@@ -508,8 +519,9 @@ func (d *Daemon) commit(st, prev *state) {
 	if prev.demo != nil && prev.demo != st.demo {
 		_ = prev.demo.Close()
 	}
-	if c, ok := prev.proxy.(interface{ CloseIdleConnections() }); ok && prev.proxy != st.proxy {
-		c.CloseIdleConnections()
+	if prev.coderURL != st.coderURL {
+		// Connections to the previous deployment are no use any more.
+		d.coderTransport().CloseIdleConnections()
 	}
 }
 
@@ -670,6 +682,7 @@ func (d *Daemon) stopAll() error {
 		}()
 	}
 	wg.Wait()
+	d.coderTransport().CloseIdleConnections()
 	if st.demo != nil {
 		if err := st.demo.Close(); err != nil {
 			return fmt.Errorf("stop the demo deployment: %w", err)
