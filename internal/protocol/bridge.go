@@ -48,12 +48,6 @@ var (
 	errNoAnswer     = errors.New("the plugin did not start its answer in time")
 )
 
-// bodyReadError is a request body the client did not deliver.
-type bodyReadError struct{ err error }
-
-func (e *bodyReadError) Error() string { return "read the request body: " + e.err.Error() }
-func (e *bodyReadError) Unwrap() error { return e.err }
-
 // aLongTimeAgo is a read deadline that interrupts a pending read at once.
 var aLongTimeAgo = time.Unix(1, 0)
 
@@ -93,10 +87,13 @@ func (c *Client) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		req.ContentLength = 0
 	}
 	ex := &exchange{c: c, w: w, r: r, rc: http.NewResponseController(w)}
-	ex.ctx, ex.cancel = context.WithCancelCause(r.Context())
-	defer ex.cancel(nil)
+	ex.ctx, ex.cancel = context.WithCancel(r.Context())
+	defer ex.cancel()
 	if t := c.limits.Timeout; t > 0 {
-		ex.timer = time.AfterFunc(t, func() { ex.abandon(errNoAnswer) })
+		ex.timer = time.AfterFunc(t, func() {
+			ex.abandon(errNoAnswer)
+			ex.interrupt()
+		})
 		defer ex.timer.Stop()
 	}
 	if c.streams.Load() {
@@ -113,42 +110,75 @@ type exchange struct {
 	r      *http.Request
 	rc     *http.ResponseController
 	ctx    context.Context
-	cancel context.CancelCauseFunc
+	cancel context.CancelFunc
 	timer  *time.Timer // the plugin's time to answer; stopped at its first part
+	sender *bodySender // streams the body, when there is one to stream
 
-	mu      sync.Mutex
-	why     error // why the host gave up on the plugin's answer, if it did
-	bodyErr error // the first failure reading the client's body
+	// The state below is what decides the answer when the plugin's does
+	// not come. A body read that fails cancels r's context, and with it
+	// ctx, before the reader can say why, so the reasons are kept here
+	// rather than read from contexts.
+	mu          sync.Mutex
+	why         error // why the host gave up on the plugin's answer, if it did
+	bodyErr     error // how the client failed to deliver its body, if it did
+	bodyOpen    bool  // the body is being read and has not ended
+	interrupted bool  // the host cut a body read short itself
 }
 
-// abandon stops waiting for the plugin and remembers why. The reason is
-// kept here rather than as the context's cause: net/http cancels the
-// request's context, and with it ctx, when a body read fails, before the
-// reader can say why.
+// abandon stops waiting for the plugin and remembers why.
 func (ex *exchange) abandon(why error) {
 	ex.mu.Lock()
 	if ex.why == nil {
 		ex.why = why
 	}
 	ex.mu.Unlock()
-	ex.cancel(why)
+	ex.cancel()
 }
 
-func (ex *exchange) reason() (why, bodyErr error) {
+// interrupt makes a body read that waits for the client return at once.
+func (ex *exchange) interrupt() {
 	ex.mu.Lock()
 	defer ex.mu.Unlock()
-	return ex.why, ex.bodyErr
+	ex.interrupted = true
+	if ex.bodyOpen {
+		_ = ex.rc.SetReadDeadline(aLongTimeAgo)
+	}
 }
 
-// bodyFailedWith records a failure reading the client's body and gives up
-// on the plugin's answer.
-func (ex *exchange) bodyFailedWith(err error) {
+// bodyStarted marks the body as being read.
+func (ex *exchange) bodyStarted() {
 	ex.mu.Lock()
+	ex.bodyOpen = true
+	ex.mu.Unlock()
+}
+
+// bodyEnded records how reading the body ended (io.EOF: complete). It
+// returns the error when it is the client's failure, and nil when the body
+// is complete or the host interrupted the read itself.
+func (ex *exchange) bodyEnded(err error) error {
+	ex.mu.Lock()
+	defer ex.mu.Unlock()
+	ex.bodyOpen = false
+	if err == nil || err == io.EOF || ex.interrupted {
+		return nil
+	}
 	if ex.bodyErr == nil {
 		ex.bodyErr = err
 	}
-	ex.mu.Unlock()
-	ex.abandon(&bodyReadError{err})
+	return err
+}
+
+func (ex *exchange) state() (why, bodyErr error, interrupted bool) {
+	ex.mu.Lock()
+	defer ex.mu.Unlock()
+	return ex.why, ex.bodyErr, ex.interrupted
+}
+
+// clientGone reports a client that went away: net/http cancelled its
+// context, and not because the host interrupted a body read.
+func (ex *exchange) clientGone() bool {
+	_, _, interrupted := ex.state()
+	return ex.r.Context().Err() != nil && !interrupted
 }
 
 // buffered reads the whole body, within the plugin's buffering budget, and
@@ -189,17 +219,27 @@ func (ex *exchange) readBuffered() (body []byte, held int64, ok bool) {
 			fmt.Sprintf("Plugin %q is busy with other large requests.", pluginFrom(r.Context())),
 			"Retry shortly. The host holds at most max_in_flight bytes of request bodies at once for this plugin.")
 	}
+	ex.bodyStarted()
+	failed := func(err error) ([]byte, int64, bool) {
+		if ex.bodyEnded(err) != nil {
+			ex.bodyFailed(err)
+		} else {
+			ex.failed(err)
+		}
+		return nil, held, false
+	}
 	if r.ContentLength > 0 {
 		// Known up front: refuse before reading any of it.
 		if !hold(r.ContentLength) {
+			ex.bodyEnded(nil)
 			busy()
 			return nil, held, false
 		}
 		body = make([]byte, r.ContentLength)
 		if _, err := io.ReadFull(r.Body, body); err != nil {
-			ex.bodyFailed(err)
-			return nil, held, false
+			return failed(err)
 		}
+		ex.bodyEnded(nil)
 		return body, held, true
 	}
 	limit := c.limits.MaxBodyBytes
@@ -210,6 +250,7 @@ func (ex *exchange) readBuffered() (body []byte, held int64, ok bool) {
 			// before it is allocated.
 			grow := min(max(int64(cap(body)), chunkSize), limit+1-int64(cap(body)))
 			if !hold(grow) {
+				ex.bodyEnded(nil)
 				busy()
 				return nil, held, false
 			}
@@ -220,15 +261,16 @@ func (ex *exchange) readBuffered() (body []byte, held int64, ok bool) {
 		n, err := r.Body.Read(body[len(body):cap(body)])
 		body = body[:len(body)+n]
 		if int64(len(body)) > limit {
+			ex.bodyEnded(nil)
 			writeTooLarge(ex.w, limit)
 			return nil, held, false
 		}
 		if err == io.EOF {
+			ex.bodyEnded(nil)
 			return body, held, true
 		}
 		if err != nil {
-			ex.bodyFailed(err)
-			return nil, held, false
+			return failed(err)
 		}
 	}
 }
@@ -256,9 +298,10 @@ func (ex *exchange) streamed(req *pluginv1.HTTPRequest, hasBody bool) {
 	// The plugin may answer while the body still arrives: keep net/http
 	// from draining the body once the answer starts.
 	_ = ex.rc.EnableFullDuplex()
-	s := &bodySender{ex: ex, send: stream.Send, closeSend: stream.CloseSend, done: make(chan struct{})}
-	go s.run()
-	defer s.stop()
+	ex.bodyStarted()
+	ex.sender = &bodySender{ex: ex, send: stream.Send, closeSend: stream.CloseSend, done: make(chan struct{})}
+	go ex.sender.run()
+	defer ex.sender.stop()
 	ex.relay(stream.Recv)
 }
 
@@ -268,9 +311,8 @@ type bodySender struct {
 	send      func(*pluginv1.HTTPRequestPart) error
 	closeSend func() error
 
-	mu       sync.Mutex
-	finished bool // the body was read to its end or failed
 	done     chan struct{}
+	stopOnce sync.Once
 }
 
 func (s *bodySender) run() {
@@ -282,11 +324,6 @@ func (s *bodySender) run() {
 	buf := make([]byte, chunkSize)
 	for {
 		n, err := ex.r.Body.Read(buf)
-		if err != nil {
-			s.mu.Lock()
-			s.finished = true
-			s.mu.Unlock()
-		}
 		total += int64(n)
 		if total > ex.c.limits.MaxBodyBytes {
 			ex.abandon(errBodyTooLarge)
@@ -299,10 +336,13 @@ func (s *bodySender) run() {
 		}
 		switch {
 		case err == io.EOF:
+			ex.bodyEnded(nil)
 			_ = s.closeSend()
 			return
 		case err != nil:
-			ex.bodyFailedWith(err)
+			if ex.bodyEnded(err) != nil {
+				ex.cancel()
+			}
 			return
 		}
 	}
@@ -312,12 +352,10 @@ func (s *bodySender) run() {
 // the client is interrupted, since nothing may read the body once the
 // handler returns and the plugin needs no more of it.
 func (s *bodySender) stop() {
-	s.mu.Lock()
-	if !s.finished {
-		_ = s.ex.rc.SetReadDeadline(aLongTimeAgo)
-	}
-	s.mu.Unlock()
-	s.ex.cancel(nil)
+	s.stopOnce.Do(func() {
+		s.ex.interrupt()
+		s.ex.cancel()
+	})
 	<-s.done
 }
 
@@ -359,7 +397,9 @@ func (ex *exchange) relay(recv func() (*pluginv1.HTTPResponse, error)) {
 			return
 		}
 		if err != nil {
-			if r.Context().Err() == nil {
+			if !ex.clientGone() {
+				// Cut the connection, so the client does not take what
+				// it got for the whole answer.
 				panic(http.ErrAbortHandler)
 			}
 			return
@@ -377,16 +417,25 @@ func (ex *exchange) renewWriteDeadline() {
 // failed answers an exchange that ended before the plugin's answer began.
 func (ex *exchange) failed(err error) {
 	w, r := ex.w, ex.r
-	why, bodyErr := ex.reason()
-	// A body read that failed, at the read deadline or otherwise, has
-	// cancelled r's context, whatever else happened meanwhile: the body
-	// decides.
+	if ex.sender != nil {
+		if r.Context().Err() != nil {
+			// A body read failed (which cancels r's context, and so the
+			// exchange), or fails now for a client that left: let the
+			// sender record how before deciding.
+			<-ex.sender.done
+		} else {
+			ex.sender.stop()
+		}
+	}
+	why, bodyErr, _ := ex.state()
 	if bodyErr != nil {
+		// The client failed to deliver the body, whatever else happened
+		// meanwhile.
 		ex.bodyFailed(bodyErr)
 		return
 	}
-	if r.Context().Err() != nil {
-		return // the client went away: nobody to answer
+	if ex.clientGone() {
+		return // nobody to answer
 	}
 	// However long the wait was, the client gets to read why it ended.
 	ex.renewWriteDeadline()

@@ -190,10 +190,10 @@ func TestPluginAnsweringEarlyDoesNotWaitForTheBody(t *testing.T) {
 
 func TestPluginThatDoesNotAnswerGets504(t *testing.T) {
 	both(t, func(t *testing.T, buffered bool) {
-		gaveUp := make(chan struct{})
+		gaveUp := make(chan struct{}, 2)
 		stall := func(w http.ResponseWriter, r *http.Request) {
 			<-r.Context().Done()
-			close(gaveUp)
+			gaveUp <- struct{}{}
 		}
 		base := startBridge(t, http.HandlerFunc(stall), bridgeOptions{buffered: buffered, limits: Limits{Timeout: 200 * time.Millisecond}})
 		resp, err := http.Post(base+"/api/t/slow", "text/plain", strings.NewReader("payload"))
@@ -209,6 +209,12 @@ func TestPluginThatDoesNotAnswerGets504(t *testing.T) {
 		case <-gaveUp:
 		case <-time.After(5 * time.Second):
 			t.Fatal("the plugin's handler was not cancelled")
+		}
+		// The same while the client still sends its body: the 504 does
+		// not wait for it.
+		resp, body, sent := trickle(t, base+"/api/t/slow", 1000, 50*time.Millisecond)
+		if resp.StatusCode != http.StatusGatewayTimeout || sent >= 1000 {
+			t.Fatalf("with a body still arriving: %d %s after %d of 1000 bytes, want a 504 before the end", resp.StatusCode, body, sent)
 		}
 	})
 }
