@@ -328,9 +328,12 @@ func (p *phase) finish() soakRow {
 	// Every plugin process of the phase, killed ones included, must be
 	// gone with the host.
 	deadline := time.Now().Add(5 * time.Second)
+	exes, _ := filepath.Glob(filepath.Join(pluginDir, "*"))
 	for {
-		left := len(processesRunning(filepath.Join(pluginDir, "probe"))) +
-			len(processesRunning(filepath.Join(pluginDir, "coderhost-plugin-hello")))
+		left := 0
+		for _, exe := range exes {
+			left += len(processesRunning(exe))
+		}
 		if left == 0 || time.Now().After(deadline) {
 			p.row.orphans = left
 			break
@@ -364,13 +367,26 @@ func (p *phase) load(ctx context.Context, workers int, header http.Header, paths
 	return &wg
 }
 
-// soakKills SIGKILLs every plugin, round after round, while requests keep
-// coming: the host answers 503 or 502 for a plugin that is down and
+// soakKills SIGKILLs every plugin of the shipped config.hcl (auth, catalog,
+// workspaces, hello) and the probe, round after round, while requests keep
+// coming to each: the host answers 503 or 502 for a plugin that is down and
 // restarts it.
 func soakKills(t *testing.T) soakRow {
-	p := startPhase(t, "SIGKILL every plugin under load", writeConfig(t, soakConfig("Hello", "")), nil)
+	shipped, err := os.ReadFile(defaultConfig(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := "log_level = \"warn\"\n" + string(shipped) + fmt.Sprintf("plugin \"probe\" {\n  path = %q\n}\n", filepath.Join(pluginDir, "probe"))
+	p := startPhase(t, "SIGKILL every plugin under load", writeConfig(t, cfg), nil)
+	token := http.Header{"Coder-Session-Token": {demoToken(t, p.d)}}
 	ctx, cancel := context.WithCancel(context.Background())
-	wg := p.load(ctx, 16, nil, "/api/hello/greet?name=Ada", "/api/probe/word")
+	wg := p.load(ctx, 16, token,
+		"/api/hello/greet?name=Ada",
+		"/api/probe/word",
+		"/api/auth/.well-known/jwks.json",
+		"/api/catalog/v1/entities/component/default/payments-api/coder",
+		"/api/workspaces/v1/entities/component/default/payments-api/workspaces",
+	)
 	kills := 0
 	for range 4 {
 		time.Sleep(2500 * time.Millisecond)
@@ -391,7 +407,7 @@ func soakKills(t *testing.T) soakRow {
 	time.Sleep(time.Second) // some load on the restarted plugins
 	cancel()
 	wg.Wait()
-	p.row.notes = fmt.Sprintf("%d plugin processes killed over 10s, 16 clients", kills)
+	p.row.notes = fmt.Sprintf("%d plugin processes (auth, catalog, workspaces, hello, probe) killed over 10s, 16 clients", kills)
 	return p.finish()
 }
 
