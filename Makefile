@@ -9,7 +9,7 @@ TESTFLAGS ?= -race -count=1 -timeout 10m
 PROTOC_GEN_GO      := google.golang.org/protobuf/cmd/protoc-gen-go@v1.36.12
 PROTOC_GEN_GO_GRPC := google.golang.org/grpc/cmd/protoc-gen-go-grpc@v1.5.1
 
-.PHONY: all build run test bench fuzz proto vet fmt clean
+.PHONY: all build run test test-deploy bench fuzz proto vet fmt clean
 
 all: build
 
@@ -28,6 +28,13 @@ run: build
 test: build
 	$(GO) vet ./...
 	$(GO) test $(TESTFLAGS) ./...
+	$(MAKE) test-deploy
+
+# The image and Kubernetes tests: a Go module of their own (deploy/go.mod), so
+# kustomize and the Kubernetes API types stay out of the daemon's go.mod.
+# Their code drives processes rather than sharing memory, so no -race.
+test-deploy:
+	cd deploy && $(GO) vet ./... && $(GO) test -count=1 -timeout 10m ./...
 
 bench: build
 	$(GO) test -run '^$$' -bench 'Ratio' -benchtime 1x -count 1 ./...

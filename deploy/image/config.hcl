@@ -1,0 +1,32 @@
+# The container image's default configuration (/opt/coderhost/config.hcl):
+# runs as-is against the embedded demo Coder deployment. The image build pins
+# each plugin binary's sha256 here (deploy/image/pin-plugins.sh). In
+# Kubernetes a ConfigMap replaces this file (deploy/kubernetes/).
+
+listen       = ":7008"
+external_url = env("CODERHOST_EXTERNAL_URL", "http://localhost:7007/api/proxy/coder")
+log_format   = "json"
+plugin_dir   = "bin/plugins"
+
+coder {
+  demo = true
+}
+
+backstage {
+  app_url       = env("BACKSTAGE_APP_URL", "http://localhost:3000")
+  catalog_files = ["examples/catalog/*.yaml"]
+}
+
+proxy {
+  allowed_headers = ["Coder-Session-Token"]
+}
+
+script "username" {
+  file = "scripts/signin/username.js"
+  hook = "signin"
+}
+
+script "region-by-owner" {
+  file = "scripts/params/region-by-owner.js"
+  hook = "workspace_params"
+}

@@ -1,0 +1,41 @@
+# coderhost in Kubernetes: the config.hcl of the coderhost-config ConfigMap,
+# mounted at /etc/coderhost/config.hcl. Every replica reads the same file and
+# keeps no state of its own, so any replica serves any request.
+#
+# Deployment-specific values come from the environment: the settings
+# ConfigMap (coderhost-settings, plain values) and the coderhost Secret
+# (tokens and client secrets); deployment.yaml maps each env() below to one
+# of them. Paths under /opt/coderhost are the image's, paths under
+# /etc/coderhost are mounted from ConfigMaps and Secrets.
+
+listen           = ":7008"
+external_url     = env("CODERHOST_EXTERNAL_URL")
+log_format       = "json"
+plugin_dir       = "/opt/coderhost/bin/plugins"
+# The pod's preStop sleep plus this must stay below
+# terminationGracePeriodSeconds (deployment.yaml).
+shutdown_timeout = "20s"
+
+coder {
+  access_url = env("CODER_ACCESS_URL")
+}
+
+backstage {
+  app_url       = env("BACKSTAGE_APP_URL")
+  backend_url   = env("BACKSTAGE_BACKEND_URL")
+  catalog_token = env("BACKSTAGE_CATALOG_TOKEN")
+}
+
+proxy {
+  allowed_headers = ["Coder-Session-Token"]
+}
+
+script "username" {
+  file = "/etc/coderhost/scripts/signin/username.js"
+  hook = "signin"
+}
+
+script "region-by-owner" {
+  file = "/etc/coderhost/scripts/params/region-by-owner.js"
+  hook = "workspace_params"
+}
