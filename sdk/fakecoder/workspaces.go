@@ -199,15 +199,7 @@ func (s *Server) postUserWorkspaces(w http.ResponseWriter, r *http.Request, a ac
 	if !ok {
 		return
 	}
-	var req createWorkspaceRequest
-	if !readJSON(w, r, &req) {
-		return
-	}
-	if errs := req.validate(); len(errs) > 0 {
-		writeJSON(w, http.StatusBadRequest, Response{Message: msgValidation, Validations: errs})
-		return
-	}
-	s.createWorkspace(w, a, owner, req)
+	s.createWorkspace(w, r, a, owner)
 }
 
 func (s *Server) postOrgMemberWorkspaces(w http.ResponseWriter, r *http.Request, a actor) {
@@ -226,6 +218,11 @@ func (s *Server) postOrgMemberWorkspaces(w http.ResponseWriter, r *http.Request,
 	if !ok {
 		return
 	}
+	s.createWorkspace(w, r, a, owner)
+}
+
+// createWorkspace is coderd's createWorkspace, checks in the same order.
+func (s *Server) createWorkspace(w http.ResponseWriter, r *http.Request, a actor, owner *user) {
 	var req createWorkspaceRequest
 	if !readJSON(w, r, &req) {
 		return
@@ -234,11 +231,6 @@ func (s *Server) postOrgMemberWorkspaces(w http.ResponseWriter, r *http.Request,
 		writeJSON(w, http.StatusBadRequest, Response{Message: msgValidation, Validations: errs})
 		return
 	}
-	s.createWorkspace(w, a, owner, req)
-}
-
-// createWorkspace is coderd's createWorkspace, checks in the same order.
-func (s *Server) createWorkspace(w http.ResponseWriter, a actor, owner *user, req createWorkspaceRequest) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	st := s.st
