@@ -30,3 +30,26 @@ script "region-by-owner" {
   file = "scripts/params/region-by-owner.js"
   hook = "workspace_params"
 }
+
+# Entity → Coder workspace configuration, "Open in Coder" links and the
+# Coder templates as catalog entities (plugins/catalog/README.md). The token
+# fallback is the demo admin's public token; set CODER_TEMPLATES_TOKEN with
+# a real deployment.
+plugin "catalog" {
+  path = "bin/plugins/coderhost-plugin-catalog"
+  config {
+    default_template    = "devcontainers"
+    repo_url_param_keys = ["custom_repo", "repo_url"]
+    templates_token     = env("CODER_TEMPLATES_TOKEN", "DemoAdmin1-DemoOnlyNotASecret0002")
+  }
+}
+
+# An entity's Coder workspaces, actions, creation and live updates
+# (plugins/workspaces/README.md).
+plugin "workspaces" {
+  path = "bin/plugins/coderhost-plugin-workspaces"
+  config {
+    repo_url_param_keys = ["custom_repo", "repo_url"]
+    default_template    = "devcontainers"
+  }
+}

@@ -94,10 +94,11 @@ func TestLayoutIsStaticAndPinned(t *testing.T) {
 		})
 	}
 
-	blocks, err := imagetest.Plugins(filepath.Join(layout, "config.hcl"))
+	cfg, err := imagetest.ReadConfig(filepath.Join(layout, "config.hcl"))
 	if err != nil {
 		t.Fatal(err)
 	}
+	blocks := cfg.Plugins()
 	pinned := map[string]imagetest.PluginBlock{}
 	for _, b := range blocks {
 		pinned[b.ID] = b

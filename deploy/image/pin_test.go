@@ -113,10 +113,11 @@ plugin "hello" {
 			if _, stderr, code := pin(t, config); code != 0 {
 				t.Fatalf("exit %d: %s", code, stderr)
 			}
-			blocks, err := imagetest.Plugins(config)
+			cfg, err := imagetest.ReadConfig(config)
 			if err != nil {
 				t.Fatal(err)
 			}
+			blocks := cfg.Plugins()
 			want := fileSHA256(t, bin)
 			if len(blocks) != 1 || blocks[0].SHA256 != want || blocks[0].SHA256Count != 1 {
 				t.Fatalf("plugin blocks after pinning: %+v, want one with sha256 %s", blocks, want)

@@ -19,28 +19,35 @@ type PluginBlock struct {
 	SHA256Count int
 }
 
-// ParseConfig parses a coderhost config file with the HCL parser coderhost
-// uses, without decoding it.
-func ParseConfig(path string) (*hclsyntax.Body, error) {
+// ReadConfig reads a coderhost config file.
+func ReadConfig(path string) (*Config, error) {
 	src, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
-	f, diags := hclsyntax.ParseConfig(src, path, hcl.InitialPos)
+	return ParseConfig(path, src)
+}
+
+// Config is a coderhost config file parsed with the HCL parser coderhost
+// uses, without decoding it.
+type Config struct {
+	Name string
+	body *hclsyntax.Body
+}
+
+// ParseConfig parses a config file's source; name is used in errors.
+func ParseConfig(name string, src []byte) (*Config, error) {
+	f, diags := hclsyntax.ParseConfig(src, name, hcl.InitialPos)
 	if diags.HasErrors() {
 		return nil, diags
 	}
-	return f.Body.(*hclsyntax.Body), nil
+	return &Config{Name: name, body: f.Body.(*hclsyntax.Body)}, nil
 }
 
-// Plugins returns the plugin blocks of a config file, in order.
-func Plugins(path string) ([]PluginBlock, error) {
-	body, err := ParseConfig(path)
-	if err != nil {
-		return nil, err
-	}
+// Plugins returns the plugin blocks, in order.
+func (c *Config) Plugins() []PluginBlock {
 	var out []PluginBlock
-	for _, b := range body.Blocks {
+	for _, b := range c.body.Blocks {
 		if b.Type != "plugin" || len(b.Labels) != 1 {
 			continue
 		}
@@ -60,7 +67,7 @@ func Plugins(path string) ([]PluginBlock, error) {
 		}
 		out = append(out, p)
 	}
-	return out, nil
+	return out
 }
 
 // EnvCall is one env("NAME") or env("NAME", "default") in a config file.
@@ -70,17 +77,12 @@ type EnvCall struct {
 	Pos        string
 }
 
-// EnvCalls returns every env() call in a config file, sorted by name. A
-// call whose name is not a literal string is an error: nothing could
-// provide it reliably.
-func EnvCalls(path string) ([]EnvCall, error) {
-	body, err := ParseConfig(path)
-	if err != nil {
-		return nil, err
-	}
+// EnvCalls returns every env() call, sorted by name. A call whose name is
+// not a literal string is an error: nothing could provide it reliably.
+func (c *Config) EnvCalls() ([]EnvCall, error) {
 	var calls []EnvCall
 	var bad error
-	_ = hclsyntax.VisitAll(body, func(n hclsyntax.Node) hcl.Diagnostics {
+	_ = hclsyntax.VisitAll(c.body, func(n hclsyntax.Node) hcl.Diagnostics {
 		fc, ok := n.(*hclsyntax.FunctionCallExpr)
 		if !ok || fc.Name != "env" || len(fc.Args) == 0 {
 			return nil
@@ -101,12 +103,8 @@ func EnvCalls(path string) ([]EnvCall, error) {
 }
 
 // Attr returns the literal string value of a top-level attribute, or "".
-func Attr(path, name string) (string, error) {
-	body, err := ParseConfig(path)
-	if err != nil {
-		return "", err
-	}
-	attr, ok := body.Attributes[name]
+func (c *Config) Attr(name string) (string, error) {
+	attr, ok := c.body.Attributes[name]
 	if !ok {
 		return "", nil
 	}
@@ -115,7 +113,23 @@ func Attr(path, name string) (string, error) {
 		return "", diags
 	}
 	if v.Type() != cty.String {
-		return "", fmt.Errorf("%s: %s is not a string", path, name)
+		return "", fmt.Errorf("%s: %s is not a string", c.Name, name)
 	}
 	return v.AsString(), nil
+}
+
+// Scripts returns the file of every script block.
+func (c *Config) Scripts() []string {
+	var out []string
+	for _, b := range c.body.Blocks {
+		if b.Type != "script" {
+			continue
+		}
+		if attr, ok := b.Body.Attributes["file"]; ok {
+			if v, diags := attr.Expr.Value(nil); !diags.HasErrors() && v.Type() == cty.String {
+				out = append(out, v.AsString())
+			}
+		}
+	}
+	return out
 }

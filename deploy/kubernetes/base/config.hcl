@@ -39,3 +39,29 @@ script "region-by-owner" {
   file = "/etc/coderhost/scripts/params/region-by-owner.js"
   hook = "workspace_params"
 }
+
+# Entity → Coder workspace configuration, "Open in Coder" links and the
+# Coder templates as catalog entities (plugins/catalog/README.md).
+plugin "catalog" {
+  path = "/opt/coderhost/bin/plugins/coderhost-plugin-catalog"
+  config {
+    default_template    = "devcontainers"
+    repo_url_param_keys = ["custom_repo", "repo_url"]
+    # A token of a Coder user who may read the organization's templates and
+    # nothing more.
+    templates_token     = env("CODER_TEMPLATES_TOKEN")
+  }
+}
+
+# An entity's Coder workspaces, actions, creation and live updates
+# (plugins/workspaces/README.md). Its caches are per replica and only an
+# optimisation: a replica that has not seen a change answers from Coder
+# within cache_ttl.
+plugin "workspaces" {
+  path = "/opt/coderhost/bin/plugins/coderhost-plugin-workspaces"
+  config {
+    repo_url_param_keys = ["custom_repo", "repo_url"]
+    default_template    = "devcontainers"
+    cache_ttl           = "5s"
+  }
+}
