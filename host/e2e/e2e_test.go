@@ -123,7 +123,14 @@ func start(t *testing.T, configPath string) *daemon {
 // startWithEnv starts coderhost with extra environment variables.
 func startWithEnv(t *testing.T, configPath string, env []string) *daemon {
 	t.Helper()
-	d := &daemon{t: t, addr: freePort(t), lines: make(chan string, 100), exited: make(chan struct{})}
+	return startAt(t, freePort(t), configPath, env)
+}
+
+// startAt starts coderhost listening on addr, for configurations that must
+// name their own address (external_url).
+func startAt(t *testing.T, addr, configPath string, env []string) *daemon {
+	t.Helper()
+	d := &daemon{t: t, addr: addr, lines: make(chan string, 100), exited: make(chan struct{})}
 	d.cmd = exec.Command(coderhost, "run", "-config", configPath, "-listen", d.addr)
 	d.cmd.Env = append(os.Environ(), env...)
 	stdout, _ := d.cmd.StdoutPipe()
