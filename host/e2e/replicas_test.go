@@ -2,14 +2,23 @@ package e2e
 
 import (
 	"bytes"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
 	"encoding/json"
+	"encoding/pem"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"net/http/cookiejar"
+	"net/url"
 	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -17,7 +26,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-jose/go-jose/v4"
+	"github.com/go-jose/go-jose/v4/jwt"
+
 	"github.com/coderhost/coderhost/sdk/codertest"
+	"github.com/coderhost/coderhost/sdk/fakecoder"
 )
 
 // replicaConfig is the repository's config.hcl (every plugin it loads, the
@@ -104,6 +117,17 @@ func (b *balancer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	var lastErr error
 	first := b.next.Add(1)
+	// X-Replica pins a request to one replica, so a test can say which
+	// replica handles which step of a flow; a real balancer picks freely.
+	if pin := r.Header.Get("X-Replica"); pin != "" {
+		i, err := strconv.Atoi(pin)
+		if err != nil || i < 0 || i >= len(backends) {
+			http.Error(w, "bad X-Replica", http.StatusBadRequest)
+			return
+		}
+		first = uint64(i)
+		attempts = 1
+	}
 	for i := range uint64(attempts) {
 		// A retry goes to the next replica in line, never the same one.
 		addr := backends[(first+i)%uint64(len(backends))]
@@ -137,14 +161,34 @@ func (b *balancer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	_ = json.NewEncoder(w).Encode(map[string]string{"message": "no replica answered", "detail": fmt.Sprint(lastErr)})
 }
 
-// startReplicas starts n coderhost processes on one config.
-func startReplicas(t *testing.T, n int, configPath string) []*daemon {
+// startReplicas starts n coderhost processes on one config and one
+// environment.
+func startReplicas(t *testing.T, n int, configPath string, env []string) []*daemon {
 	t.Helper()
 	out := make([]*daemon, n)
 	for i := range out {
-		out[i] = start(t, configPath)
+		out[i] = startWithEnv(t, configPath, env)
 	}
 	return out
+}
+
+// signingKeyFile writes a P-256 key as PKCS#8 PEM: the identity token key
+// every replica reads (in Kubernetes, a Secret mounted in each pod).
+func signingKeyFile(t *testing.T) string {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	der, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "signing-key.pem")
+	if err := os.WriteFile(path, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }
 
 // comparable strips what legitimately differs between two answers to the
@@ -167,10 +211,21 @@ func comparable(t *testing.T, body []byte) string {
 // TestReplicasAreInterchangeable runs three coderhost processes on one
 // config and one Coder deployment behind a round-robin balancer.
 func TestReplicasAreInterchangeable(t *testing.T) {
-	fake := codertest.NewServer(t) // the demo deployment, shared by every replica
+	// Browsers reach the replicas through the balancer (auth's "directly"
+	// set-up), so external_url is the balancer's and the Coder OAuth2 app
+	// calls back to it.
 	lb := newBalancer(t)
-	cfg := replicaConfig(t, fake.URL(), lb.URL()+"/api/proxy/coder")
-	replicas := startReplicas(t, 3, cfg)
+	seed := fakecoder.DemoSeed()
+	for i, app := range seed.OAuth2Apps {
+		if app.Name == "backstage" {
+			seed.OAuth2Apps[i].CallbackURL = lb.URL() + "/api/auth/coder/handler/frame"
+		}
+	}
+	fake := codertest.NewServer(t, fakecoder.WithSeed(seed)) // one deployment, shared by every replica
+	cfg := replicaConfig(t, fake.URL(), lb.URL())
+	// What replicas must share besides the config file: the identity token
+	// signing key. OAuth state, nonces and refresh tokens travel in cookies.
+	replicas := startReplicas(t, 3, cfg, []string{"CODERHOST_AUTH_SIGNING_KEY_FILE=" + signingKeyFile(t)})
 	addrs := make([]string, len(replicas))
 	for i, d := range replicas {
 		addrs[i] = d.addr
@@ -296,6 +351,95 @@ func TestReplicasAreInterchangeable(t *testing.T) {
 		t.Logf("the other replicas showed the stop after %s", time.Since(start).Round(10*time.Millisecond))
 	})
 
+	t.Run("sign-in moves between replicas", func(t *testing.T) {
+		if !has("auth") {
+			t.Fatal("config.hcl loads no auth plugin")
+		}
+		jar, _ := cookiejar.New(nil)
+		b := &authBrowser{t: t, c: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+		on := func(replica int) http.Header { return http.Header{"X-Replica": {strconv.Itoa(replica)}} }
+
+		// start on replica 0 sets the nonce cookie and sends the browser to
+		// Coder, which signs the demo user in, asks for consent and calls
+		// back to the balancer.
+		q := url.Values{"scope": {""}, "origin": {"http://localhost:3000"}, "flow": {"popup"}, "env": {"development"}}
+		resp, _ := b.do("GET", lb.URL()+"/api/auth/coder/start?"+q.Encode(), nil, on(0))
+		authorize := next(t, resp, http.StatusFound)
+		resp, _ = b.do("GET", authorize, nil, nil)
+		loginURL, _ := url.Parse(next(t, resp, http.StatusSeeOther))
+		resp, _ = b.do("POST", loginURL.Scheme+"://"+loginURL.Host+"/login", url.Values{"username": {"demo"}, "redirect": {loginURL.Query().Get("redirect")}}, nil)
+		consent := next(t, resp, http.StatusSeeOther)
+		b.do("GET", consent, nil, nil)
+		resp, _ = b.do("POST", consent, nil, nil)
+		callback := next(t, resp, http.StatusFound)
+		if !strings.HasPrefix(callback, lb.URL()+"/api/auth/coder/handler/frame?") {
+			t.Fatalf("Coder called back to %s", callback)
+		}
+
+		// handler/frame on replica 1 matches replica 0's nonce and finishes.
+		resp, page := b.do("GET", callback, nil, on(1))
+		if resp.StatusCode != 200 {
+			t.Fatalf("frame on replica 1: %d %s", resp.StatusCode, page)
+		}
+		m := regexp.MustCompile(`decodeURIComponent\('(.+?)'\)`).FindStringSubmatch(page)
+		if m == nil {
+			t.Fatalf("frame page:\n%s", page)
+		}
+		raw, _ := url.PathUnescape(m[1])
+		var msg struct {
+			Error    map[string]string
+			Response session
+		}
+		if err := json.Unmarshal([]byte(raw), &msg); err != nil || msg.Error != nil || msg.Response.BackstageIdentity.Token == "" {
+			t.Fatalf("frame on replica 1 gave %s (%v)", raw, err)
+		}
+		framed := msg.Response
+
+		// refresh on replica 2 with the cookie replica 1 set.
+		xhr := on(2)
+		xhr.Set("X-Requested-With", "XMLHttpRequest")
+		xhr.Set("Origin", "http://localhost:3000")
+		resp, body := b.do("GET", lb.URL()+"/api/auth/coder/refresh?optional&scope=&env=development", nil, xhr)
+		var refreshed session
+		if err := json.Unmarshal([]byte(body), &refreshed); err != nil || resp.StatusCode != 200 || refreshed.ProviderInfo.AccessToken == "" || refreshed.ProviderInfo.AccessToken == framed.ProviderInfo.AccessToken {
+			t.Fatalf("refresh on replica 2: %d %s", resp.StatusCode, body)
+		}
+
+		// Tokens minted by one replica verify against every replica's JWKS
+		// and are accepted by every replica's userinfo.
+		minted := map[string]string{"replica 1 (frame)": framed.BackstageIdentity.Token, "replica 2 (refresh)": refreshed.BackstageIdentity.Token}
+		for i, d := range replicas {
+			var set jose.JSONWebKeySet
+			if code := getJSON(t, d.url("/api/auth/.well-known/jwks.json"), nil, &set); code != 200 || len(set.Keys) == 0 {
+				t.Fatalf("replica %d jwks: %d %+v", i, code, set)
+			}
+			for by, token := range minted {
+				parsed, err := jwt.ParseSigned(token, []jose.SignatureAlgorithm{jose.ES256})
+				if err != nil {
+					t.Fatal(err)
+				}
+				keys := set.Key(parsed.Headers[0].KeyID)
+				var claims jwt.Claims
+				if len(keys) == 0 {
+					t.Errorf("replica %d's JWKS lacks kid %q of the token minted by %s", i, parsed.Headers[0].KeyID, by)
+				} else if err := parsed.Claims(keys[0].Key, &claims); err != nil || claims.Subject != "user:default/demo" {
+					t.Errorf("token minted by %s against replica %d's JWKS: %v %+v", by, i, err, claims)
+				}
+				var info struct{ Claims struct{ Sub string } }
+				if code := getJSON(t, d.url("/api/auth/v1/userinfo"), http.Header{"Authorization": {"Bearer " + token}}, &info); code != 200 || info.Claims.Sub != "user:default/demo" {
+					t.Errorf("replica %d userinfo with the token minted by %s: %d %+v", i, by, code, info)
+				}
+			}
+		}
+		// The access token is a Coder session on every replica.
+		for i, d := range replicas {
+			var me struct{ Username string }
+			if code := getJSON(t, d.url("/api/v2/users/me"), http.Header{"Coder-Session-Token": {refreshed.ProviderInfo.AccessToken}}, &me); code != 200 || me.Username != "demo" {
+				t.Errorf("replica %d: users/me with the refreshed access token: %d %+v", i, code, me)
+			}
+		}
+	})
+
 	t.Run("killing a replica during traffic loses no retried request", func(t *testing.T) {
 		const total, workers = 600, 6
 		victim := replicas[1]
@@ -374,6 +518,16 @@ func TestReplicasAreInterchangeable(t *testing.T) {
 			t.Errorf("POSTs: %d answered 502 by the balancer (want some: one replica is dead), retries went from %d to %d (want no change)", posts, before, lb.retried.Load())
 		}
 	})
+}
+
+// session is the part of an auth session these tests read.
+type session struct {
+	ProviderInfo struct {
+		AccessToken string
+	}
+	BackstageIdentity struct {
+		Token string
+	}
 }
 
 // plugins lists the daemon's plugins.
