@@ -53,3 +53,21 @@ plugin "workspaces" {
     default_template    = "devcontainers"
   }
 }
+
+# Coder as a Backstage auth provider and sign-in provider
+# (plugins/auth/README.md). The defaults are the demo deployment's
+# "backstage" OAuth2 app; for a real Coder set CODER_OAUTH_CLIENT_ID,
+# CODER_OAUTH_CLIENT_SECRET and CODERHOST_AUTH_SIGNING_KEY_FILE (a P-256 PEM
+# key mounted into the container).
+plugin "auth" {
+  path = "bin/plugins/coderhost-plugin-auth"
+  config {
+    client_id         = env("CODER_OAUTH_CLIENT_ID", "bac57a9e-0000-4000-8000-00000000c0de")
+    client_secret     = env("CODER_OAUTH_CLIENT_SECRET", "coder_demoprefix_backstagedemoclientsecretnotsecret000001")
+    signing_key_files = [env("CODERHOST_AUTH_SIGNING_KEY_FILE", "")]
+    sign_in {
+      resolver "usernameMatchingUserEntityName" {}
+      resolver "emailMatchingUserEntityProfileEmail" {}
+    }
+  }
+}

@@ -467,12 +467,20 @@ func TestBackstageAppConfigMatchesTheOverlay(t *testing.T) {
 	}
 	var appConfig struct {
 		App     struct{ BaseURL string } `json:"app"`
-		Backend struct{ BaseURL string } `json:"backend"`
-		Proxy   struct {
+		Backend struct {
+			BaseURL string `json:"baseUrl"`
+			Reading struct {
+				Allow []struct{ Host string } `json:"allow"`
+			} `json:"reading"`
+		} `json:"backend"`
+		Proxy struct {
 			Endpoints map[string]struct {
 				Target string `json:"target"`
 			} `json:"endpoints"`
 		} `json:"proxy"`
+		Catalog struct {
+			Locations []struct{ Type, Target string } `json:"locations"`
+		} `json:"catalog"`
 		Discovery struct {
 			Endpoints []struct {
 				Target  any      `json:"target"`
@@ -508,16 +516,28 @@ func TestBackstageAppConfigMatchesTheOverlay(t *testing.T) {
 	for name, ep := range appConfig.Proxy.Endpoints {
 		checkTarget("proxy endpoint "+name, ep.Target)
 	}
+	settings := r.env(t, nil)
 	for _, ep := range appConfig.Discovery.Endpoints {
 		switch tg := ep.Target.(type) {
 		case string:
 			checkTarget(fmt.Sprintf("discovery %v", ep.Plugins), tg)
 		case map[string]any:
 			checkTarget(fmt.Sprintf("discovery %v internal", ep.Plugins), fmt.Sprint(tg["internal"]))
+			// Backstage checks a user token's issuer against auth's external
+			// URL, and the auth plugin issues them as base_url.
+			if slices.Contains(ep.Plugins, "auth") && tg["external"] != settings["CODERHOST_AUTH_BASE_URL"] {
+				t.Errorf("discovery auth external %v, want CODERHOST_AUTH_BASE_URL %q", tg["external"], settings["CODERHOST_AUTH_BASE_URL"])
+			}
+		}
+	}
+	for _, loc := range appConfig.Catalog.Locations {
+		checkTarget("catalog location", loc.Target)
+		u, _ := url.Parse(loc.Target)
+		if !slices.ContainsFunc(appConfig.Backend.Reading.Allow, func(a struct{ Host string }) bool { return a.Host == u.Host }) {
+			t.Errorf("catalog location %s: backend.reading.allow lacks host %s, so Backstage would refuse to read it", loc.Target, u.Host)
 		}
 	}
 
-	settings := r.env(t, nil)
 	if want := appConfig.Backend.BaseURL + "/api/proxy/coder"; settings["CODERHOST_EXTERNAL_URL"] != want {
 		t.Errorf("CODERHOST_EXTERNAL_URL %q, want %q (Backstage's backend.baseUrl and its /coder proxy endpoint)", settings["CODERHOST_EXTERNAL_URL"], want)
 	}
@@ -526,6 +546,14 @@ func TestBackstageAppConfigMatchesTheOverlay(t *testing.T) {
 	}
 	if _, ok := appConfig.Proxy.Endpoints["/coder"]; !ok {
 		t.Errorf("no '/coder' proxy endpoint, which CODERHOST_EXTERNAL_URL names")
+	}
+	if base, ok := settings["CODERHOST_AUTH_BASE_URL"]; ok {
+		ep, found := appConfig.Proxy.Endpoints["/coderhost-auth/coder"]
+		if want := appConfig.Backend.BaseURL + "/api/proxy/coderhost-auth"; base != want || !found {
+			t.Errorf("CODERHOST_AUTH_BASE_URL %q, want %q with a '/coderhost-auth/coder' proxy endpoint (found: %v)", base, want, found)
+		} else if u, _ := url.Parse(ep.Target); u.Path != "/api/auth/coder" {
+			t.Errorf("'/coderhost-auth/coder' targets %s, want coderhost's /api/auth/coder only", ep.Target)
+		}
 	}
 }
 

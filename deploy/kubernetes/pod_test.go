@@ -2,7 +2,13 @@ package kubernetes
 
 import (
 	"bufio"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"encoding/base64"
 	"encoding/json"
+	"encoding/pem"
 	"io"
 	"net/http"
 	"os"
@@ -20,10 +26,13 @@ import (
 
 func TestMain(m *testing.M) { os.Exit(imagetest.Main(m)) }
 
-// The demo deployment's public tokens (sdk/fakecoder/demo.yaml).
+// The demo deployment's public tokens and OAuth2 app
+// (sdk/fakecoder/demo.yaml).
 const (
-	demoUserToken  = "DemoUser01-DemoOnlyNotASecret0001"
-	demoAdminToken = "DemoAdmin1-DemoOnlyNotASecret0002"
+	demoUserToken    = "DemoUser01-DemoOnlyNotASecret0001"
+	demoAdminToken   = "DemoAdmin1-DemoOnlyNotASecret0002"
+	demoClientID     = "bac57a9e-0000-4000-8000-00000000c0de"
+	demoClientSecret = "coder_demoprefix_backstagedemoclientsecretnotsecret000001"
 )
 
 // fakeCoder starts the image's own demo Coder deployment
@@ -58,11 +67,23 @@ func fakeCoder(t *testing.T) string {
 // operatorSecrets is what an operator puts in the Secrets the manifests
 // reference (see deploy/kubernetes/README.md); keys the manifests reference
 // and this lacks fail the test, so a new secret gets documented here too.
-func operatorSecrets() map[string]map[string]string {
+func operatorSecrets(t *testing.T) map[string]map[string]string {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	der, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
 	return map[string]map[string]string{
 		"coderhost": {
-			"backstage-catalog-token": "a-static-token-backstage-accepts",
-			"coder-templates-token":   demoAdminToken,
+			"backstage-catalog-token":   "a-static-token-backstage-accepts",
+			"coder-templates-token":     demoAdminToken,
+			"coder-oauth-client-secret": demoClientSecret,
+		},
+		"coderhost-auth-signing-key": {
+			"signing-key.pem": string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})),
 		},
 	}
 }
@@ -84,17 +105,28 @@ func TestPodRunsFromRenderedManifests(t *testing.T) {
 			r := render(t, dir)
 			c := r.container(t)
 			pod := r.deploy.Spec.Template.Spec
-			secrets := operatorSecrets()
+			secrets := operatorSecrets(t)
 
+			// The kubelet gives volume files the pod's fsGroup and adds it
+			// to the container's groups.
+			fsGroup := 0
+			var groups []int
+			if sc := pod.SecurityContext; sc != nil && sc.FSGroup != nil {
+				fsGroup = int(*sc.FSGroup)
+				groups = append(groups, fsGroup)
+			}
 			root := imagetest.NewRoot(t)
 			for p, f := range r.podFiles(t, secrets) {
-				root.WriteFile(t, p, f.data, f.mode)
+				root.WriteFileGroup(t, p, f.data, f.mode, fsGroup)
 			}
 			env := r.env(t, secrets)
 			if _, ok := env["CODER_ACCESS_URL"]; !ok {
 				t.Fatal("the container has no CODER_ACCESS_URL")
 			}
-			env["CODER_ACCESS_URL"] = coderURL // the cluster's Coder, here a loopback one
+			// The cluster's Coder and its OAuth2 app: here the demo
+			// deployment on loopback.
+			env["CODER_ACCESS_URL"] = coderURL
+			env["CODER_OAUTH_CLIENT_ID"] = demoClientID
 			containerEnv := slices.Clone(img.Env)
 			for k, v := range env {
 				containerEnv = append(containerEnv, k+"="+v)
@@ -128,7 +160,7 @@ func TestPodRunsFromRenderedManifests(t *testing.T) {
 				uid = *sc.RunAsUser
 			}
 			readOnly := c.SecurityContext != nil && c.SecurityContext.ReadOnlyRootFilesystem != nil && *c.SecurityContext.ReadOnlyRootFilesystem
-			ctr := root.Run(t, imagetest.RunOptions{Argv: argv, Env: containerEnv, UID: int(uid), GID: int(gid), Writable: !readOnly})
+			ctr := root.Run(t, imagetest.RunOptions{Argv: argv, Env: containerEnv, UID: int(uid), GID: int(gid), Groups: groups, Writable: !readOnly})
 
 			base := "http://" + addr
 			ctr.WaitHTTP(base+c.ReadinessProbe.HTTPGet.Path, 200, 60*time.Second)
@@ -139,6 +171,16 @@ func TestPodRunsFromRenderedManifests(t *testing.T) {
 			for _, id := range imagetest.FirstPartyPlugins(t) {
 				if !slices.ContainsFunc(plugins, func(p struct{ ID, State string }) bool { return p.ID == id && p.State == "running" }) {
 					t.Errorf("plugin %q is not running: %+v", id, plugins)
+				}
+			}
+			// The auth plugin signs with the Secret's key: its JWKS
+			// publishes that key, whichever replica answers.
+			if slices.Contains(imagetest.FirstPartyPlugins(t), "auth") {
+				var set struct{ Keys []struct{ X, Y string } }
+				getJSON(t, base+"/api/auth/.well-known/jwks.json", nil, &set)
+				want := publicXY(t, secrets["coderhost-auth-signing-key"]["signing-key.pem"])
+				if len(set.Keys) != 1 || set.Keys[0].X+"."+set.Keys[0].Y != want {
+					t.Errorf("JWKS %+v does not publish the Secret's key", set)
 				}
 			}
 			// Pass-through to the Coder the settings name.
@@ -173,7 +215,24 @@ func TestPodRunsFromRenderedManifests(t *testing.T) {
 	}
 }
 
-var tokenLike = regexp.MustCompile(`DemoUser01-DemoOnlyNotASecret0001|DemoAdmin1-DemoOnlyNotASecret0002|a-static-token-backstage-accepts`)
+// publicXY is a PEM P-256 key's public point as JWK x.y.
+func publicXY(t *testing.T, pemKey string) string {
+	t.Helper()
+	block, _ := pem.Decode([]byte(pemKey))
+	k, err := x509.ParsePKCS8PrivateKey(block.Bytes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub := k.(*ecdsa.PrivateKey).PublicKey
+	b, err := pub.Bytes() // 0x04 || X || Y
+	if err != nil {
+		t.Fatal(err)
+	}
+	enc := base64.RawURLEncoding
+	return enc.EncodeToString(b[1:33]) + "." + enc.EncodeToString(b[33:])
+}
+
+var tokenLike = regexp.MustCompile(`DemoUser01-DemoOnlyNotASecret0001|DemoAdmin1-DemoOnlyNotASecret0002|a-static-token-backstage-accepts|` + demoClientSecret + `|PRIVATE KEY`)
 
 // The config asks for JSON logs (what a cluster's log pipeline parses), and
 // no secret from the Secret shows up in them.

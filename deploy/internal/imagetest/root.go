@@ -54,15 +54,25 @@ func (r *Root) Path(p string) string {
 	return filepath.Join(r.Dir, filepath.FromSlash(p))
 }
 
-// WriteFile writes a file at an absolute path inside the container, creating
-// its directories, as a volume mount would.
+// WriteFile writes a file owned by root at an absolute path inside the
+// container, creating its directories, as a volume mount would.
 func (r *Root) WriteFile(t testing.TB, path, data string, mode os.FileMode) {
+	t.Helper()
+	r.WriteFileGroup(t, path, data, mode, 0)
+}
+
+// WriteFileGroup is WriteFile with the file's group set to gid, as the
+// kubelet sets a volume's files to the pod's fsGroup.
+func (r *Root) WriteFileGroup(t testing.TB, path, data string, mode os.FileMode, gid int) {
 	t.Helper()
 	host := r.Path(path)
 	if err := os.MkdirAll(filepath.Dir(host), 0o755); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.WriteFile(host, []byte(data), mode); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chown(host, 0, gid); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.Chmod(host, mode); err != nil {
@@ -91,7 +101,9 @@ type RunOptions struct {
 	// Env is the container's whole environment.
 	Env []string
 	// UID and GID run the process; the base image's user is NonRoot.
+	// Groups are its supplementary groups (a pod's fsGroup is one).
 	UID, GID int
+	Groups   []int
 	// Writable leaves the root filesystem writable; by default it is
 	// read-only, as with `docker run --read-only` or readOnlyRootFilesystem.
 	Writable bool
@@ -101,13 +113,13 @@ type RunOptions struct {
 // root onto itself (read-only unless RW=1), a tmpfs on /tmp, the host's
 // /dev and a /proc, then becomes the process in a chroot.
 const sandboxScript = `set -eu
-root=$1; uid=$2; gid=$3; shift 3
+root=$1; uid=$2; gid=$3; groups=$4; shift 4
 mount --bind "$root" "$root"
 mount -t tmpfs -o mode=1777,size=64m tmpfs "$root/tmp"
 mount --rbind /dev "$root/dev"
 mount -t proc proc "$root/proc"
 if [ "$RW" != 1 ]; then mount -o remount,bind,ro "$root"; fi
-exec chroot --userspec="$uid:$gid" "$root" "$@"
+exec chroot --userspec="$uid:$gid" --groups="$groups" "$root" "$@"
 `
 
 // Container is a process running in a Root.
@@ -129,8 +141,12 @@ func (r *Root) Run(t testing.TB, o RunOptions) *Container {
 	if o.Writable {
 		rw = "1"
 	}
+	groups := []string{strconv.Itoa(o.GID)}
+	for _, g := range o.Groups {
+		groups = append(groups, strconv.Itoa(g))
+	}
 	args := append([]string{"--mount", "--propagation", "private", "--", "sh", "-c", sandboxScript, "sandbox",
-		r.Dir, strconv.Itoa(o.UID), strconv.Itoa(o.GID)}, o.Argv...)
+		r.Dir, strconv.Itoa(o.UID), strconv.Itoa(o.GID), strings.Join(groups, ",")}, o.Argv...)
 	c := &Container{t: t, cmd: exec.Command("unshare", args...), exited: make(chan struct{})}
 	// The sandbox's own tools need a PATH; the container sees o.Env and
 	// these two, as a runtime sets PATH and HOSTNAME.

@@ -65,3 +65,29 @@ plugin "workspaces" {
     cache_ttl           = "5s"
   }
 }
+
+# Coder as a Backstage auth provider and sign-in provider
+# (plugins/auth/README.md). Every replica signs identity tokens with the
+# same key, from the coderhost-auth-signing-key Secret, so a token one
+# replica mints verifies against any replica's JWKS; sign-in state, nonces
+# and refresh tokens travel in the browser's cookies, so any replica
+# continues a sign-in another one started. To rotate, mount the new key
+# first in the list and keep the old one after it until its tokens expire.
+#
+# Browsers reach the provider through Backstage's '/coderhost-auth/coder'
+# proxy endpoint (overlays/example/backstage/), so base_url is that public
+# URL: the tokens' issuer, the discovery document's base, and with
+# /coder/handler/frame the callback to register with the Coder OAuth2 app.
+plugin "auth" {
+  path = "/opt/coderhost/bin/plugins/coderhost-plugin-auth"
+  config {
+    client_id         = env("CODER_OAUTH_CLIENT_ID")
+    client_secret     = env("CODER_OAUTH_CLIENT_SECRET")
+    base_url          = env("CODERHOST_AUTH_BASE_URL")
+    signing_key_files = ["/etc/coderhost/auth/signing-key.pem"]
+    sign_in {
+      resolver "usernameMatchingUserEntityName" {}
+      resolver "emailMatchingUserEntityProfileEmail" {}
+    }
+  }
+}
