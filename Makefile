@@ -9,7 +9,7 @@ TESTFLAGS ?= -race -count=1 -timeout 10m
 PROTOC_GEN_GO      := google.golang.org/protobuf/cmd/protoc-gen-go@v1.36.12
 PROTOC_GEN_GO_GRPC := google.golang.org/grpc/cmd/protoc-gen-go-grpc@v1.5.1
 
-.PHONY: all build run test test-deploy bench fuzz proto vet fmt clean e2e
+.PHONY: all build run test test-deploy bench bench-compare fuzz proto vet fmt clean e2e
 
 all: build
 
@@ -38,6 +38,16 @@ test-deploy:
 
 bench: build
 	$(GO) test -run '^$$' -bench 'Ratio' -benchtime 1x -count 1 ./...
+
+# One run comparing the pass-through with direct access, a tuned bare
+# httputil.ReverseProxy and Backstage's own proxy-backend (npm, pinned in
+# test/bench/compare/testdata/backstage), then the plugin hop, the script
+# hook, time to /readyz and idle RSS. docs/PERFORMANCE.md explains the table.
+# Not part of make test: it takes a few minutes and its numbers depend on
+# the machine.
+bench-compare: build
+	cd test/bench/compare/testdata/backstage && npm ci --no-audit --no-fund --loglevel=error
+	$(GO) run ./test/bench/compare -repo $(CURDIR) $(BENCHFLAGS)
 
 # Each fuzz target runs for FUZZTIME; failures land in the package's testdata/fuzz.
 FUZZTIME ?= 30s
