@@ -45,9 +45,13 @@ bench: build
 # hook, time to /readyz and idle RSS. docs/PERFORMANCE.md explains the table.
 # Not part of make test: it takes a few minutes and its numbers depend on
 # the machine.
-bench-compare: build
-	cd test/bench/compare/testdata/backstage && npm ci --no-audit --no-fund --loglevel=error
+BACKSTAGE_BENCH := test/bench/compare/testdata/backstage
+bench-compare: build $(BACKSTAGE_BENCH)/node_modules/.package-lock.json
 	$(GO) run ./test/bench/compare -repo $(CURDIR) $(BENCHFLAGS)
+
+# npm ci again only when the lock file changed.
+$(BACKSTAGE_BENCH)/node_modules/.package-lock.json: $(BACKSTAGE_BENCH)/package-lock.json
+	cd $(BACKSTAGE_BENCH) && npm ci --no-audit --no-fund --loglevel=error
 
 # Each fuzz target runs for FUZZTIME; failures land in the package's testdata/fuzz.
 FUZZTIME ?= 30s
