@@ -1,5 +1,5 @@
 # coderhost in Kubernetes: the config.hcl of the coderhost-config ConfigMap,
-# mounted at /etc/coderhost/config.hcl. Every replica reads the same file and
+# mounted at /etc/coderhost/config/config.hcl. Every replica reads the same file and
 # keeps no state of its own, so any replica serves any request.
 #
 # Deployment-specific values come from the environment: the settings
