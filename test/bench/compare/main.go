@@ -93,18 +93,18 @@ func run(o options) error {
 	var procs procGroup
 	defer procs.stopAll()
 
-	fmt.Printf("bench-compare: %s, %d CPUs, GOMAXPROCS default; %d connections, %d-byte body, %s x %d rounds per target\n\n",
-		machine(), runtimeNumCPU(), o.concurrency, o.bodySize, o.duration, o.rounds)
+	fmt.Printf("bench-compare: %s, %d CPUs; %d connections, %d-byte body, %s x %d rounds per target\n\n",
+		machine(), runtime.NumCPU(), o.concurrency, o.bodySize, o.duration, o.rounds)
 
 	self, err := os.Executable()
 	if err != nil {
 		return err
 	}
-	upstream, err := procs.start("upstream", self, []string{"serve-upstream", "127.0.0.1:0", strconv.Itoa(o.bodySize)}, nil, scratch)
+	upstream, err := procs.spawn("upstream", self, []string{"serve-upstream", "127.0.0.1:0", strconv.Itoa(o.bodySize)}, nil, scratch, "")
 	if err != nil {
 		return err
 	}
-	bare, err := procs.start("reverseproxy", self, []string{"serve-reverseproxy", "127.0.0.1:0", "http://" + upstream.addr}, nil, scratch)
+	bare, err := procs.spawn("reverseproxy", self, []string{"serve-reverseproxy", "127.0.0.1:0", "http://" + upstream.addr}, nil, scratch, "")
 	if err != nil {
 		return err
 	}
@@ -539,15 +539,6 @@ type proc struct {
 
 type procGroup struct{ procs []*proc }
 
-// start runs a server that prints "listening on ADDR" first.
-func (g *procGroup) start(name, bin string, args, env []string, dir string) (*proc, error) {
-	p, err := g.spawn(name, bin, args, env, dir, "")
-	if err != nil {
-		return nil, err
-	}
-	return p, nil
-}
-
 // spawn starts a process; with addr "" it waits for a "listening on" line
 // on stdout to learn the address.
 func (g *procGroup) spawn(name, bin string, args, env []string, dir, addr string) (*proc, error) {
@@ -685,7 +676,7 @@ func pluginPIDs(u string) (map[string]int, error) {
 		ID  string `json:"id"`
 		PID int    `json:"pid"`
 	}
-	if err := jsonDecode(resp.Body, &list); err != nil {
+	if err := json.NewDecoder(resp.Body).Decode(&list); err != nil {
 		return nil, err
 	}
 	out := map[string]int{}
@@ -724,7 +715,3 @@ func machine() string {
 	}
 	return "unknown CPU"
 }
-
-func runtimeNumCPU() int { return runtime.NumCPU() }
-
-func jsonDecode(r io.Reader, v any) error { return json.NewDecoder(r).Decode(v) }
