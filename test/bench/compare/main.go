@@ -131,7 +131,10 @@ func run(o options) error {
 		targets = append(targets, target{name: "Backstage proxy-backend " + version, url: "http://" + bs.addr + "/api/proxy/coder" + path, note: "LOG_LEVEL=warn"})
 	}
 	header := http.Header{"Coder-Session-Token": {"bench-token-not-a-secret"}}
-	results := measureAll(o, targets, header)
+	results, err := measureAll(o, targets, header)
+	if err != nil {
+		return err
+	}
 	printPassThrough(results)
 
 	// The host with its three first-party plugins: time to ready, idle RSS.
@@ -177,7 +180,12 @@ type result struct {
 
 func (r result) rps() float64 { return float64(r.requests) / r.elapsed.Seconds() }
 
-func measureAll(o options, targets []target, header http.Header) []result {
+func measureAll(o options, targets []target, header http.Header) ([]result, error) {
+	for _, t := range targets {
+		if u, err := url.Parse(t.url); err != nil || !isLoopback(u.Hostname()) {
+			return nil, fmt.Errorf("refusing to load %q: the load generator only targets loopback addresses", t.url)
+		}
+	}
 	rounds := make([][]result, len(targets))
 	for round := range o.rounds {
 		for i, t := range targets {
@@ -190,17 +198,13 @@ func measureAll(o options, targets []target, header http.Header) []result {
 		slices.SortFunc(rs, func(a, b result) int { return int(a.rps() - b.rps()) })
 		out[i] = rs[len(rs)/2]
 	}
-	return out
+	return out, nil
 }
 
 // measure runs a closed loop: o.concurrency workers each send a GET, wait
 // for the whole answer, and send the next, first for o.warmup unmeasured,
 // then for o.duration or o.maxRequests requests, whichever ends first.
 func measure(o options, t target, header http.Header) result {
-	u, err := url.Parse(t.url)
-	if err != nil || !isLoopback(u.Hostname()) {
-		panic(fmt.Sprintf("refusing to load %q: only loopback targets", t.url))
-	}
 	tr := &http.Transport{MaxIdleConns: o.concurrency, MaxIdleConnsPerHost: o.concurrency, MaxConnsPerHost: o.concurrency, DisableCompression: true}
 	defer tr.CloseIdleConnections()
 	client := &http.Client{Transport: tr, Timeout: 10 * time.Second}
