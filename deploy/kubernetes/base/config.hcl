@@ -59,6 +59,8 @@ plugin "catalog" {
 # within cache_ttl.
 plugin "workspaces" {
   path = "/opt/coderhost/bin/plugins/coderhost-plugin-workspaces"
+  # restart answers once the stop build is done (restart_timeout, 2m).
+  timeout = "150s"
   config {
     repo_url_param_keys = ["custom_repo", "repo_url"]
     default_template    = "devcontainers"
