@@ -127,13 +127,19 @@ func TestAccessLogRecordsWhatTheClientGot(t *testing.T) {
 		}
 	})
 	t.Run("complete response", func(t *testing.T) {
-		resp, err := http.Get(s.URL + "/api/p/big")
+		// A server of its own with room to write: on a loaded machine the
+		// 100ms one can cut this response off for real.
+		roomy, _, roomyLogs := newTimedServer(t, b, 10*time.Second)
+		resp, err := http.Get(roomy.URL + "/api/p/big")
 		if err != nil {
 			t.Fatal(err)
 		}
-		n, _ := io.Copy(io.Discard, resp.Body)
+		n, err := io.Copy(io.Discard, resp.Body)
 		resp.Body.Close()
-		line := accessLine(t, logs, "/api/p/big")
+		if err != nil {
+			t.Fatalf("reading the response: %v", err)
+		}
+		line := accessLine(t, roomyLogs, "/api/p/big")
 		if !strings.Contains(line, "status=200 ") || !strings.Contains(line, fmt.Sprintf("bytes=%d ", n)) || strings.Contains(line, "incomplete") {
 			t.Fatalf("a complete response is logged as:\n%s", line)
 		}
