@@ -28,6 +28,10 @@ var (
 )
 
 func TestMain(m *testing.M) {
+	if err := checkRealCoderEnv(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
 	_, file, _, _ := runtime.Caller(0)
 	repoRoot = filepath.Clean(filepath.Join(filepath.Dir(file), "..", ".."))
 	dir, err := os.MkdirTemp("", "coderhost-e2e-")
@@ -60,6 +64,7 @@ func TestMain(m *testing.M) {
 		}
 	}
 	code := m.Run()
+	stopSharedBackstage()
 	os.RemoveAll(dir)
 	os.Exit(code)
 }
@@ -100,7 +105,7 @@ func writeConfig(t *testing.T, body string) string {
 func baseConfig(greeting string) string {
 	return fmt.Sprintf(`
 plugin_dir = %q
-coder { demo = true }
+%s
 backstage { catalog_files = [%q] }
 script "username" {
   file = %q
@@ -110,7 +115,7 @@ plugin "hello" {
   path = %q
   config { greeting = %q }
 }
-`, pluginDir, filepath.Join(repoRoot, "examples/catalog/*.yaml"),
+`, pluginDir, coderBlock(), filepath.Join(repoRoot, "examples/catalog/*.yaml"),
 		filepath.Join(repoRoot, "scripts/signin/username.js"),
 		filepath.Join(pluginDir, "coderhost-plugin-hello"), greeting)
 }
@@ -123,7 +128,13 @@ func start(t *testing.T, configPath string) *daemon {
 // startWithEnv starts coderhost with extra environment variables.
 func startWithEnv(t *testing.T, configPath string, env []string) *daemon {
 	t.Helper()
-	d := &daemon{t: t, addr: freePort(t), lines: make(chan string, 100), exited: make(chan struct{})}
+	return startAt(t, configPath, freePort(t), env)
+}
+
+// startAt starts coderhost listening on addr.
+func startAt(t *testing.T, configPath, addr string, env []string) *daemon {
+	t.Helper()
+	d := &daemon{t: t, addr: addr, lines: make(chan string, 100), exited: make(chan struct{})}
 	d.cmd = exec.Command(coderhost, "run", "-config", configPath, "-listen", d.addr)
 	d.cmd.Env = append(os.Environ(), env...)
 	stdout, _ := d.cmd.StdoutPipe()
@@ -316,17 +327,17 @@ func TestPluginRouteHostServiceAndPluginList(t *testing.T) {
 
 func TestDemoCoderThroughPassThrough(t *testing.T) {
 	d := start(t, writeConfig(t, baseConfig("Hello")))
-	m := regexp.MustCompile(`(?m)^demo session token: (\S+)$`).FindStringSubmatch(d.output())
-	if m == nil {
-		t.Fatalf("no demo session token printed:\n%s", d.output())
+	lines := []string{"target: 'http://" + d.addr + "/'"}
+	if !usingRealCoder() {
+		lines = append(lines, "demo oauth client id: ", "demo oauth client secret: ")
 	}
-	for _, line := range []string{"demo oauth client id: ", "demo oauth client secret: ", "target: 'http://" + d.addr + "/'"} {
+	for _, line := range lines {
 		if !strings.Contains(d.output(), line) {
 			t.Errorf("startup output lacks %q", line)
 		}
 	}
 	var me map[string]any
-	code := getJSON(t, d.url("/api/v2/users/me"), http.Header{"Coder-Session-Token": {m[1]}}, &me)
+	code := getJSON(t, d.url("/api/v2/users/me"), http.Header{"Coder-Session-Token": {demoToken(t, d)}}, &me)
 	if code != 200 || me["username"] != "demo" {
 		t.Fatalf("users/me through the host: %d %v", code, me)
 	}
@@ -493,6 +504,9 @@ func processesRunning(exe string) []int {
 
 func demoToken(t *testing.T, d *daemon) string {
 	t.Helper()
+	if usingRealCoder() {
+		return realCoder.token
+	}
 	m := regexp.MustCompile(`(?m)^demo session token: (\S+)$`).FindStringSubmatch(d.output())
 	if m == nil {
 		t.Fatalf("no demo session token printed:\n%s", d.output())
