@@ -37,7 +37,9 @@ FUZZTIME ?= 30s
 FUZZ_TARGETS := \
 	host/internal/config:FuzzParse \
 	host/internal/proxy:FuzzCheckPath \
-	sdk/fakecoder:FuzzQueryBuilderRoundTrip
+	sdk/fakecoder:FuzzQueryBuilderRoundTrip \
+	internal/repourl:FuzzCanonical \
+	internal/entityconfig:FuzzCompile
 
 fuzz:
 	@for t in $(FUZZ_TARGETS); do \

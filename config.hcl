@@ -36,3 +36,41 @@ plugin "hello" {
     greeting = "Hello"
   }
 }
+
+# Entity → Coder workspace configuration, "Open in Coder" links and badges,
+# and the Coder templates as catalog entities (plugins/catalog/README.md).
+plugin "catalog" {
+  path = "bin/plugins/coderhost-plugin-catalog"
+  config {
+    default_template    = "devcontainers"
+    repo_url_param_keys = ["custom_repo", "repo_url"]
+    # Lists the templates for /api/catalog/v1/templates/catalog-info.yaml.
+    # The fallback is the demo admin's public session token (see
+    # examples/catalog/README.md), so the demo needs no setup; set
+    # CODER_TEMPLATES_TOKEN to a real token when access_url points at your
+    # deployment.
+    templates_token = env("CODER_TEMPLATES_TOKEN", "DemoAdmin1-DemoOnlyNotASecret0002")
+  }
+}
+
+# An entity's Coder workspaces: the list in one Coder request, actions,
+# creation and live updates (plugins/workspaces/README.md). The entity
+# attributes match the catalog plugin's; the rest are tuning knobs, shown
+# with their defaults.
+plugin "workspaces" {
+  path = "bin/plugins/coderhost-plugin-workspaces"
+  config {
+    # Template parameters that hold a workspace's repository URL.
+    repo_url_param_keys = ["custom_repo", "repo_url"]
+    default_template    = "devcontainers"
+    repo_url_matching   = "robust"
+
+    cache_ttl            = "5s"
+    cache_size           = 1000
+    upstream_timeout     = "15s"
+    max_streams_per_user = 8
+    watch_interval       = "5s"
+    watch_idle_interval  = "30s"
+    heartbeat_interval   = "15s"
+  }
+}

@@ -105,6 +105,13 @@ interface WorkspaceConfig {
   readonly templateName?: string;
   readonly mode: CreateMode;
   readonly params: { readonly [name: string]: string };
+  /**
+   * The entity's repository URL, when it has one (catalog plugin). The
+   * parameters named in repoUrlParamKeys are set to it again after the
+   * scripts run, so workspaces created from the link are found under the entity.
+   */
+  readonly repoUrl?: string;
+  readonly repoUrlParamKeys?: readonly string[];
 }
 
 interface WorkspaceParamsInput {

@@ -30,7 +30,7 @@ type exchange struct {
 	body   []byte
 }
 
-func fetch(t *testing.T, url string, header http.Header) exchange {
+func fetchVia(t *testing.T, url string, header http.Header) exchange {
 	t.Helper()
 	req, err := http.NewRequestWithContext(bsCtx(t), http.MethodGet, url, nil)
 	if err != nil {
@@ -66,14 +66,14 @@ func TestBackstageProxyCarriesFrontendRequestsToTheHost(t *testing.T) {
 		if coderToken != "" {
 			h.Set("Coder-Session-Token", coderToken)
 		}
-		return fetch(t, bs.url+"/api/proxy/coder"+path, h)
+		return fetchVia(t, bs.url+"/api/proxy/coder"+path, h)
 	}
 	direct := func(path string, coderToken string) exchange {
 		h := http.Header{}
 		if coderToken != "" {
 			h.Set("Coder-Session-Token", coderToken)
 		}
-		return fetch(t, d.url(path), h)
+		return fetchVia(t, d.url(path), h)
 	}
 
 	t.Run("users/me", func(t *testing.T) {
@@ -162,7 +162,7 @@ func TestBackstageProxyCarriesFrontendRequestsToTheHost(t *testing.T) {
 	// The proxy itself wants Backstage credentials (credentials: require):
 	// a request without them never reaches coderhost.
 	t.Run("Backstage credentials required", func(t *testing.T) {
-		r := fetch(t, bs.url+"/api/proxy/coder/api/v2/users/me", http.Header{"Coder-Session-Token": {coderToken}})
+		r := fetchVia(t, bs.url+"/api/proxy/coder/api/v2/users/me", http.Header{"Coder-Session-Token": {coderToken}})
 		var e struct {
 			Error struct{ Name string } `json:"error"`
 		}

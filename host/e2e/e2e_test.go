@@ -507,10 +507,14 @@ func demoToken(t *testing.T, d *daemon) string {
 	if usingRealCoder() {
 		return realCoder.token
 	}
-	m := regexp.MustCompile(`(?m)^demo session token: (\S+)$`).FindStringSubmatch(d.output())
-	if m == nil {
-		t.Fatalf("no demo session token printed:\n%s", d.output())
-	}
+	re := regexp.MustCompile(`(?m)^demo session token: (\S+)$`)
+	var m []string
+	// The banner may still be on its way through the pipe when /readyz
+	// already answers.
+	eventually(t, "the demo session token in the startup output", func() bool {
+		m = re.FindStringSubmatch(d.output())
+		return m != nil
+	})
 	return m[1]
 }
 

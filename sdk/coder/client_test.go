@@ -329,6 +329,41 @@ func TestBuildsAndParameters(t *testing.T) {
 	}
 }
 
+func TestCancelWorkspaceBuildWireForm(t *testing.T) {
+	var rec recorder
+	c := newTestClient(t, rec.handler(func(r *http.Request) (int, string) {
+		if r.Method == http.MethodPatch && r.URL.Path == "/api/v2/workspacebuilds/b1/cancel" {
+			return 200, `{"message":"Job has been marked as canceled..."}`
+		}
+		return 412, `{"message":"Job is not in the expected state."}`
+	}))
+	for _, tc := range []struct {
+		expect    coder.JobStatus
+		wantQuery string
+	}{
+		{"", ""},
+		{coder.JobRunning, "expect_status=running"},
+		{coder.JobPending, "expect_status=pending"},
+	} {
+		t.Run(string(tc.expect), func(t *testing.T) {
+			if err := c.CancelWorkspaceBuild(context.Background(), "b1", tc.expect); err != nil {
+				t.Fatal(err)
+			}
+			r, body := rec.last()
+			if r.URL.RawQuery != tc.wantQuery || body != "" {
+				t.Errorf("query %q body %q, want %q and no body", r.URL.RawQuery, body, tc.wantQuery)
+			}
+		})
+	}
+	err := c.CancelWorkspaceBuild(context.Background(), "b1", coder.JobSucceeded)
+	if err == nil || !strings.Contains(err.Error(), `"succeeded"`) {
+		t.Errorf("an expect status Coder refuses: %v", err)
+	}
+	if err := c.CancelWorkspaceBuild(context.Background(), "other", ""); coder.StatusCode(err) != http.StatusPreconditionFailed {
+		t.Errorf("Coder's 412: %v", err)
+	}
+}
+
 func TestOAuth2(t *testing.T) {
 	var rec recorder
 	c := newTestClient(t, rec.handler(func(r *http.Request) (int, string) {

@@ -284,12 +284,18 @@ func TestContextCancelledDuringBackoff(t *testing.T) {
 	var calls atomic.Int32
 	c, _ := retryClient(t, flaky(&calls, userBody, 503, 503, 503),
 		WithRetryPolicy(RetryPolicy{MaxAttempts: 5, BaseDelay: time.Hour, MaxDelay: time.Hour}))
-	c.core.sleep = sleepCtx // really wait, so that only cancellation can end the wait
+	// Really wait, so that only cancellation can end the wait; cancel once
+	// the client is waiting (not merely once the server saw the call, which
+	// may be before the 503 reached the client).
+	waiting := make(chan struct{})
+	var once sync.Once
+	c.core.sleep = func(ctx context.Context, d time.Duration) error {
+		once.Do(func() { close(waiting) })
+		return sleepCtx(ctx, d)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	go func() {
-		for calls.Load() == 0 {
-			time.Sleep(time.Millisecond)
-		}
+		<-waiting
 		cancel()
 	}()
 	_, err := c.Me(ctx)

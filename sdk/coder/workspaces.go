@@ -142,6 +142,23 @@ func (c *Client) DeleteWorkspace(ctx context.Context, workspaceID string) (Works
 	return c.CreateWorkspaceBuild(ctx, workspaceID, CreateWorkspaceBuildRequest{Transition: TransitionDelete})
 }
 
+// CancelWorkspaceBuild asks Coder to cancel a build's job. expect, when
+// not empty, is the job status the caller believes the build is in
+// (JobPending or JobRunning): Coder then answers 412 if the job has moved on,
+// so a cancel never hits a build the caller did not see. Coder answers 400
+// when the job has already completed or been canceled, and 403 when the
+// template does not let its users cancel builds.
+func (c *Client) CancelWorkspaceBuild(ctx context.Context, buildID string, expect JobStatus) error {
+	var q url.Values
+	if expect != "" {
+		if expect != JobPending && expect != JobRunning {
+			return fmt.Errorf("coder: cancel build %s: expect is %q; Coder accepts only %q or %q", buildID, expect, JobPending, JobRunning)
+		}
+		q = url.Values{"expect_status": {string(expect)}}
+	}
+	return c.do(ctx, request{method: http.MethodPatch, path: pathf("/api/v2/workspacebuilds/%s/cancel", buildID), query: q})
+}
+
 // WaitForBuild polls a build every interval (1s when not positive) until
 // its job has finished, and returns it. A finished build may have failed or
 // been canceled: check its Job.Status. Cancel ctx to bound the wait.

@@ -5,8 +5,7 @@
 // serves entities from catalog-info YAML files, for demos, tests and
 // `coderhost script test --catalog DIR`.
 //
-// The package also holds the Backstage rules the rest of the host relies on:
-// entity references ([ParseRef], [Ref.String]) and how the Coder plugin
-// derives a repository URL from an entity ([NormalizeRepoURL],
-// [EntityRepoURL]).
+// The package also holds Backstage's entity reference rules the rest of the
+// host relies on ([ParseRef], [Ref.String]). How an entity's repository URL
+// is derived lives in internal/repourl, shared with the plugins.
 package catalog

@@ -63,8 +63,8 @@ func TestFilesDefaultsAndTypes(t *testing.T) {
 	if _, ok := spec["since"].(string); !ok {
 		t.Errorf("since is %T, want string", spec["since"])
 	}
-	if got, _ := EntityRepoURL(web); got != "https://github.com/acme/web" {
-		t.Errorf("EntityRepoURL = %q", got)
+	if got, _ := web.Annotation("backstage.io/source-location"); got != "url:https://github.com/acme/web/tree/main/" {
+		t.Errorf("source-location = %q", got)
 	}
 }
 

@@ -68,57 +68,6 @@ func TestParseFullRef(t *testing.T) {
 	}
 }
 
-func TestNormalizeRepoURL(t *testing.T) {
-	// The table of the Coder plugin's cleaning rule, quirks included.
-	tests := map[string]string{
-		"https://github.com/o/r/tree/main/":             "https://github.com/o/r",
-		"https://github.com/o/r/tree/main":              "https://github.com/o/r",
-		"https://github.com/o/r/tree/release-1.0_rc.2/": "https://github.com/o/r",
-		"https://github.com/o/r/tree/feature/x/":        "https://github.com/o/r/tree/feature/x/",
-		"https://github.com/o/r/tree/main/sub/dir/":     "https://github.com/o/r/tree/main/sub/dir/",
-		"https://gitlab.com/o/r/-/tree/main/":           "https://gitlab.com/o/r/-",
-		"https://bitbucket.org/o/r/src/main/":           "https://bitbucket.org/o/r/src/main/",
-		"https://github.com/o/r/blob/main/README.md":    "https://github.com/o/r/blob/main/README.md",
-		"https://github.com/o/r.git":                    "https://github.com/o/r.git",
-		"https://github.com/o/r/":                       "https://github.com/o/r/",
-		"https://GitHub.com/O/R/tree/main/":             "https://GitHub.com/O/R",
-	}
-	for raw, want := range tests {
-		got, err := NormalizeRepoURL(raw)
-		if err != nil || got != want {
-			t.Errorf("NormalizeRepoURL(%q) = %q, %v; want %q", raw, got, err, want)
-		}
-	}
-	if _, err := NormalizeRepoURL("  "); err == nil {
-		t.Error("an empty URL must be an error")
-	}
-}
-
-func TestEntityRepoURL(t *testing.T) {
-	withLoc := func(v string) Entity {
-		return Entity{"kind": "Component", "metadata": map[string]any{"name": "x", "annotations": map[string]any{SourceLocationAnnotation: v}}}
-	}
-	tests := []struct {
-		entity Entity
-		want   string
-		ok     bool
-	}{
-		{withLoc("url:https://github.com/o/r/tree/main/"), "https://github.com/o/r", true},
-		{withLoc(" url : https://github.com/o/r "), "https://github.com/o/r", true},
-		{withLoc("file:/src/repo/"), "/src/repo/", true},
-		{withLoc("https://github.com/o/r"), "", false}, // not a location ref
-		{withLoc("url:"), "", false},
-		{withLoc("nocolon"), "", false},
-		{Entity{"kind": "Component", "metadata": map[string]any{"name": "x"}}, "", false},
-	}
-	for _, tt := range tests {
-		got, ok := EntityRepoURL(tt.entity)
-		if got != tt.want || ok != tt.ok {
-			t.Errorf("EntityRepoURL(%v) = %q, %v; want %q, %v", tt.entity, got, ok, tt.want, tt.ok)
-		}
-	}
-}
-
 func TestUserQueryValidate(t *testing.T) {
 	ok := []UserQuery{{Email: "a@b"}, {AnnotationKey: "k", AnnotationValue: "v"}}
 	bad := []UserQuery{{}, {Email: "a@b", AnnotationKey: "k", AnnotationValue: "v"}, {AnnotationKey: "k"}, {AnnotationValue: "v"}}

@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/signal"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -554,6 +555,7 @@ func (d *Daemon) banner() {
 		}
 	}
 	fmt.Fprint(out, appConfigSnippet(d.addr.String(), st.cfg))
+	fmt.Fprint(out, catalogSnippet(d.addr.String(), st.cfg))
 	d.log.Info("coderhost started", "version", d.opts.Version, "listen", d.addr.String(),
 		"coder", st.coderURL, "plugins", len(st.order), "scripts", len(st.cfg.Scripts))
 }
@@ -604,6 +606,16 @@ func appConfigSnippet(addr string, cfg *config.Config) string {
 		}
 		return "[" + strings.Join(q, ", ") + "]"
 	}
+	// Plugins take writes (workspace actions, sign-out); the host itself
+	// still holds the pass-through to Coder to proxy.allowed_methods.
+	methods := slices.Clone(cfg.Proxy.AllowedMethods)
+	if len(cfg.Plugins) > 0 {
+		for _, m := range []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodDelete} {
+			if !slices.Contains(methods, m) {
+				methods = append(methods, m)
+			}
+		}
+	}
 	return fmt.Sprintf(`backstage app-config.yaml:
   proxy:
     endpoints:
@@ -612,5 +624,5 @@ func appConfigSnippet(addr string, cfg *config.Config) string {
         changeOrigin: true
         allowedMethods: %s
         allowedHeaders: %s
-`, addr, quote(cfg.Proxy.AllowedMethods), quote(cfg.Proxy.AllowedHeaders))
+`, addr, quote(methods), quote(cfg.Proxy.AllowedHeaders))
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/dop251/goja/parser"
 
 	"github.com/coderhost/coderhost/host/internal/catalog"
+	"github.com/coderhost/coderhost/internal/repourl"
 )
 
 // prelude runs in every runtime before the admin's file, so it holds the
@@ -415,7 +416,7 @@ func (v *vm) stringifyRef(call goja.FunctionCall) goja.Value {
 
 func (v *vm) normalizeRepoURL(call goja.FunctionCall) goja.Value {
 	const fn = "ctx.repoUrl.normalize"
-	u, err := catalog.NormalizeRepoURL(v.stringArg(call, 0, fn, "the URL"))
+	u, err := repourl.Seed(v.stringArg(call, 0, fn, "the URL"))
 	if err != nil {
 		v.throwType("%s: %v", fn, err)
 	}
@@ -435,13 +436,14 @@ func (v *vm) repoURLFromEntity(call goja.FunctionCall) goja.Value {
 	if ann == nil {
 		return goja.Null()
 	}
-	loc, ok := str(ann.Get(catalog.SourceLocationAnnotation))
+	loc, ok := str(ann.Get(repourl.SourceLocationAnnotation))
 	if !ok {
 		return goja.Null()
 	}
-	e := catalog.Entity{"metadata": map[string]any{"annotations": map[string]any{catalog.SourceLocationAnnotation: loc}}}
-	if u, ok := catalog.EntityRepoURL(e); ok {
-		return v.rt.ToValue(u)
+	if _, target, ok := repourl.LocationTarget(loc); ok {
+		if u, err := repourl.Seed(target); err == nil {
+			return v.rt.ToValue(u)
+		}
 	}
 	return goja.Null()
 }
