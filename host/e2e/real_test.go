@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"regexp"
+	"strings"
 	"testing"
 )
 
@@ -48,3 +50,36 @@ func checkRealCoderEnv() error {
 }
 
 func netListen() (net.Listener, error) { return net.Listen("tcp", "127.0.0.1:0") }
+
+// envE2ECoderAdminToken is the session token of the real deployment's owner
+// "admin", for the tests that act as the demo's admin.
+const envE2ECoderAdminToken = "CODERHOST_E2E_CODER_ADMIN_TOKEN"
+
+// adminToken is the session token of the seeded owner "admin".
+func adminToken(t *testing.T) string {
+	t.Helper()
+	if !usingRealCoder() {
+		return "DemoAdmin1-DemoOnlyNotASecret0002" // public demo credential (examples/catalog/README.md)
+	}
+	tok := os.Getenv(envE2ECoderAdminToken)
+	if tok == "" {
+		t.Skipf("acts as the owner \"admin\": set %s for the real deployment", envE2ECoderAdminToken)
+	}
+	return tok
+}
+
+// onRealCoder points a configuration written for the demo deployment (the
+// repository's config.hcl) at the real deployment, with the owner's token
+// wherever the demo admin's public token stands.
+func onRealCoder(t *testing.T, config string) string {
+	t.Helper()
+	if !usingRealCoder() {
+		return config
+	}
+	out := regexp.MustCompile(`(?m)^(\s*)demo\s*=\s*true\s*$`).ReplaceAllString(config, fmt.Sprintf("${1}access_url = %q", realCoder.url))
+	out = strings.ReplaceAll(out, `"DemoAdmin1-DemoOnlyNotASecret0002"`, fmt.Sprintf("%q", adminToken(t)))
+	if out == config {
+		t.Fatal("the configuration has no demo coder block to point at the real deployment")
+	}
+	return out
+}

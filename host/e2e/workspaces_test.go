@@ -28,13 +28,13 @@ func workspacesConfig(t *testing.T) string {
 		fmt.Sprintf("%q", filepath.Join(pluginDir, "coderhost-plugin-workspaces")), 1)
 	return fmt.Sprintf(`
 plugin_dir = %q
-coder { demo = true }
+%s
 backstage { catalog_files = [%q] }
 script "region-by-owner" {
   file = %q
   hook = "workspace_params"
 }
-%s`, pluginDir, filepath.Join(repoRoot, "examples/catalog/*.yaml"),
+%s`, pluginDir, coderBlock(), filepath.Join(repoRoot, "examples/catalog/*.yaml"),
 		filepath.Join(repoRoot, "scripts/params/region-by-owner.js"), block)
 }
 

@@ -47,6 +47,7 @@ run "contract suite, real Coder" "$out/contract-real.log" \
   go test -count=1 -v -timeout 20m ./sdk/codertest/contract/
 
 CODERHOST_E2E_CODER_URL="$CODER_URL" CODERHOST_E2E_CODER_TOKEN="$CODER_SESSION_TOKEN" \
+CODERHOST_E2E_CODER_ADMIN_TOKEN="$CODER_ADMIN_SESSION_TOKEN" \
 CODERHOST_E2E_BACKSTAGE_DIR="$PWD/test/real/backstage" \
   run "host end-to-end, real Coder and real Backstage" "$out/e2e.log" \
   go test -count=1 -v -timeout 20m ./host/e2e/
