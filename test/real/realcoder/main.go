@@ -86,6 +86,14 @@ func run() int {
 	cl.add(func() { logf("stopping coder server"); cs.stop() })
 	logf("coder server %s on %s in %s", cs.version, cs.url, time.Since(start).Round(time.Millisecond))
 
+	agents := newAgentSupervisor(*coderBin, cs.url, stateDir, pg)
+	agentCtx, stopAgents := context.WithCancel(ctx)
+	go agents.run(agentCtx, 500*time.Millisecond)
+	cl.add(func() {
+		stopAgents()
+		logf("stopped agents (%d started in all)", agents.stopAll())
+	})
+
 	start = time.Now()
 	seedCtx, cancel := context.WithTimeout(ctx, 5*time.Minute)
 	dep, err := realseed.Apply(seedCtx, cs.url, realseed.Seed(), realseed.Options{

@@ -259,9 +259,7 @@ func uuid4() string {
 func archiveFor(t fakecoder.SeedTemplate, v fakecoder.SeedTemplateVersion) echoArchive {
 	return echoArchive{
 		ResourceType: t.ResourceType, Icon: t.Icon,
-		// The echo provisioner hands the agent token to Coder verbatim, and
-		// Coder stores agent tokens as UUIDs.
-		AgentToken: uuid4(), AgentID: uuid4(),
+		AgentID: uuid4(),
 		Parameters: v.Parameters,
 	}
 }

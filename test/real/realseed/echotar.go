@@ -41,7 +41,6 @@ const (
 	agentName  = 2 // Agent.name
 	agentOS    = 5 // Agent.operating_system
 	agentArch  = 6 // Agent.architecture
-	agentDir   = 7 // Agent.directory
 	agentToken = 9 // Agent.token (oneof auth)
 
 	paramName          = 1
@@ -114,7 +113,10 @@ func response(step protowire.Number, complete message) []byte {
 type echoArchive struct {
 	ResourceType string
 	Icon         string
-	// AgentToken is the agent's auth token; Coder stores it as a UUID.
+	// AgentToken is the agent's auth token. A token given here must be a
+	// UUID (Coder stores it as one) and is shared by every workspace built
+	// from the archive, so only one of their agents could connect; empty,
+	// Coder mints one per agent.
 	AgentToken string
 	AgentID    string
 	Parameters []fakecoder.SeedParameter
@@ -134,7 +136,6 @@ func (a echoArchive) Tar() ([]byte, error) {
 		str(agentName, "main").
 		str(agentOS, "linux").
 		str(agentArch, "amd64").
-		str(agentDir, "/home/coder").
 		str(agentToken, a.AgentToken)
 	running := message(nil).
 		str(resName, "workspace").
