@@ -259,7 +259,7 @@ func uuid4() string {
 func archiveFor(t fakecoder.SeedTemplate, v fakecoder.SeedTemplateVersion) echoArchive {
 	return echoArchive{
 		ResourceType: t.ResourceType, Icon: t.Icon,
-		AgentID: uuid4(),
+		AgentID:    uuid4(),
 		Parameters: v.Parameters,
 	}
 }
