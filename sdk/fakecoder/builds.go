@@ -324,7 +324,9 @@ func (s *Server) cancelBuild(w http.ResponseWriter, r *http.Request, a actor) {
 		return
 	}
 	ws := s.st.workspaceByID(b.workspaceID)
-	if t := s.st.templateByID(ws.templateID); !t.allowUserCancel && !a.user.isOwner() {
+	// Canceling a job expected to be pending is always allowed: nothing has
+	// been provisioned yet.
+	if t := s.st.templateByID(ws.templateID); expect != "pending" && !t.allowUserCancel && !a.user.isOwner() {
 		writeResponse(w, http.StatusForbidden, "User is not allowed to cancel workspace builds. Owner role is required.")
 		return
 	}

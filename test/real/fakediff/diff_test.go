@@ -86,6 +86,14 @@ func cases() []diffCase {
 		cs = append(cs, diffCase{name: tok + " token POST workspace", method: "POST", path: "/api/v2/users/me/workspaces",
 			token: tok, json: `{"name":"x","template_id":"` + unknownID + `"}`})
 	}
+	for _, c := range []struct{ method, path, body string }{
+		{"POST", "/api/v2/workspaces/not-a-uuid/builds", `{"transition":"start"}`},
+		{"POST", "/api/v2/workspaces/" + unknownID + "/builds", `{"transition":"start"}`},
+		{"PATCH", "/api/v2/workspacebuilds/not-a-uuid/cancel", ""},
+		{"PATCH", "/api/v2/workspacebuilds/" + unknownID + "/cancel?expect_status=bogus", ""},
+	} {
+		cs = append(cs, diffCase{name: c.method + " " + c.path, method: c.method, path: c.path, token: tokMember, json: c.body})
+	}
 	for _, c := range []struct{ name, path, body string }{
 		{"unknown template by name", "/api/v2/organizations/default/templates/no-such-template", ""},
 		{"unknown template in a named organization", "/api/v2/organizations/coder/templates/no-such-template", ""},
@@ -106,7 +114,10 @@ func cases() []diffCase {
 		{"token: bad code", "grant_type=authorization_code&code=bogus&client_id={client_id}&client_secret={client_secret}"},
 		{"token: no code", "grant_type=authorization_code&client_id={client_id}&client_secret={client_secret}"},
 		{"token: no grant_type", "code=bogus&client_id={client_id}&client_secret={client_secret}"},
-		{"token: unsupported grant_type", "grant_type=password&username=a&password=b&client_id={client_id}&client_secret={client_secret}"},
+		{"token: password grant with its fields", "grant_type=password&username=a&password=b&client_id={client_id}&client_secret={client_secret}"},
+		{"token: client_credentials grant", "grant_type=client_credentials&client_id={client_id}&client_secret={client_secret}"},
+		{"token: unknown grant_type", "grant_type=magic&client_id={client_id}&client_secret={client_secret}"},
+		{"token: refresh with a foreign redirect_uri", "grant_type=refresh_token&refresh_token=bogus&redirect_uri=" + url.QueryEscape("http://evil.example/cb") + "&client_id={client_id}&client_secret={client_secret}"},
 		{"token: wrong secret", "grant_type=authorization_code&code=bogus&client_id={client_id}&client_secret=coder_wrongsecr_0123456789012345678901234567890123456789"},
 		{"token: no secret", "grant_type=authorization_code&code=bogus&client_id={client_id}"},
 		{"token: unknown client", "grant_type=authorization_code&code=bogus&client_id=" + unknownID + "&client_secret={client_secret}"},

@@ -130,7 +130,7 @@ func run() int {
 	if *envFile != "" {
 		var b strings.Builder
 		for _, v := range vars {
-			fmt.Fprintf(&b, "%s=%s\n", v[0], v[1])
+			fmt.Fprintf(&b, "%s='%s'\n", v[0], v[1])
 		}
 		if err := os.WriteFile(*envFile, []byte(b.String()), 0o600); err != nil {
 			return fail(err)
