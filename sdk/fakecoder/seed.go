@@ -90,8 +90,8 @@ type SeedTemplate struct {
 	// default false, as when a template is created through Coder's API
 	// without it (owners may always cancel, anyone a pending job).
 	AllowUserCancelWorkspaceJobs *bool `yaml:"allow_user_cancel_workspace_jobs"`
-	RequireActiveVersion         bool   `yaml:"require_active_version"`
-	UseClassicParameterFlow      bool   `yaml:"use_classic_parameter_flow"`
+	RequireActiveVersion         bool  `yaml:"require_active_version"`
+	UseClassicParameterFlow      bool  `yaml:"use_classic_parameter_flow"`
 	// ResourceType is the Terraform type of the resource carrying the agent
 	// (default docker_container).
 	ResourceType string `yaml:"resource_type"`
