@@ -169,6 +169,7 @@ func TestWorkspacesReadmeCurlLines(t *testing.T) {
 	}
 	d := start(t, writeConfig(t, workspacesConfig(t)))
 	script := strings.ReplaceAll(m[1], "127.0.0.1:7008", d.addr)
+	script = strings.ReplaceAll(script, "DemoUser01-DemoOnlyNotASecret0001", demoToken(t, d))
 	cmd := exec.Command("bash", "-euo", "pipefail", "-c", script)
 	began := time.Now()
 	out, err := cmd.CombinedOutput()
