@@ -211,9 +211,10 @@ func TestCatalogPluginWithTheDemo(t *testing.T) {
 		slices.Sort(names)
 		want := []string{"devcontainers", "docker-go", "kubernetes-node"}
 		if usingRealCoder() {
-			// Deprecating python-legacy needs a licence; regional-go is the
-			// real deployment's extra template (test/real/realseed).
-			want = []string{"devcontainers", "docker-go", "kubernetes-node", "python-legacy", "regional-go"}
+			// Deprecating python-legacy needs a licence; held-start and
+			// regional-go are the real deployment's extra templates
+			// (test/real/realseed).
+			want = []string{"devcontainers", "docker-go", "held-start", "kubernetes-node", "python-legacy", "regional-go"}
 		}
 		if !slices.Equal(names, want) {
 			t.Errorf("templates %v, want the demo's active ones %v", names, want)

@@ -43,6 +43,10 @@ run() { # run NAME LOG go test ARGS...
 
 run "contract suite, fake" "$out/contract-fake.log" \
   env -u CODER_URL -u CODER_SESSION_TOKEN go test -count=1 -v ./sdk/codertest/contract/
+# The seed's templates: docker-go for the write tests, held-start for the
+# cancel test (its builds wait to be canceled); admin owns workspaces demo
+# must not see.
+export CODER_TEMPLATE=docker-go CODER_CANCEL_TEMPLATE=held-start CODER_OTHER_SESSION_TOKEN="$CODER_ADMIN_SESSION_TOKEN"
 run "contract suite, real Coder" "$out/contract-real.log" \
   go test -count=1 -v -timeout 20m ./sdk/codertest/contract/
 

@@ -14,7 +14,11 @@ import (
 func TestCancelBuild(t *testing.T) {
 	tg := newTarget(t)
 	tg.requireWrites(t, "creates a workspace and cancels its build")
-	p := planWorkspace(t, tg)
+	withCancelTemplate := *tg
+	if tg.cancelTemplate != "" {
+		withCancelTemplate.template = tg.cancelTemplate
+	}
+	p := planWorkspace(t, &withCancelTemplate)
 	ws, err := tg.client.CreateWorkspace(ctx(t), "me", coder.CreateWorkspaceRequest{
 		TemplateID: p.tmpl.ID, Name: "ct-" + randomSuffix(), RichParameterValues: p.values,
 	})

@@ -261,6 +261,7 @@ func archiveFor(t fakecoder.SeedTemplate, v fakecoder.SeedTemplateVersion) echoA
 		ResourceType: t.ResourceType, Icon: t.Icon,
 		AgentID:    uuid4(),
 		Parameters: v.Parameters,
+		HoldStart:  t.Name == HeldStartTemplate,
 	}
 }
 

@@ -20,12 +20,16 @@ import (
 // numbers below are that proto file's.
 const (
 	// Response (a oneof).
+	respLog   = 1
 	respParse = 2
 	respInit  = 3
 	respPlan  = 4
 	respApply = 5
 	respGraph = 6
 
+	logLevel   = 1 // Log.level
+	logOutput  = 2 // Log.output
+	levelInfo  = 2 // LogLevel INFO
 	planPlan   = 3 // PlanComplete.plan (bytes)
 	applyError = 2 // ApplyComplete.error
 
@@ -123,6 +127,9 @@ type echoArchive struct {
 	// FailStart makes every start build's apply step fail with this
 	// message (the template import does not apply, so it still succeeds).
 	FailStart string
+	// HoldStart makes every start build's apply step log a line and then
+	// wait until the build is canceled.
+	HoldStart bool
 }
 
 // Tar returns the archive to upload to /api/v2/files.
@@ -177,6 +184,13 @@ func (a echoArchive) Tar() ([]byte, error) {
 		{"0." + transitionStop + ".graph.protobuf", graph(volume)},
 		{"0." + transitionDestroy + ".graph.protobuf", graph()},
 		{"main.tf", []byte("# Served by Coder's echo provisioner: see the *.protobuf files.\n")},
+	}
+	if a.HoldStart {
+		files = append(files, struct {
+			name string
+			data []byte
+		}{"0." + transitionStart + ".apply.protobuf", message(nil).bytes(respLog,
+			message(nil).varint(logLevel, levelInfo).str(logOutput, "waiting to be canceled"))})
 	}
 	if a.FailStart != "" {
 		files = append(files, struct {

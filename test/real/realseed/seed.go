@@ -4,14 +4,20 @@ import (
 	"github.com/coderhost/coderhost/sdk/fakecoder"
 )
 
+// HeldStartTemplate names the seeded template whose start builds, on the
+// real deployment, stay running until canceled (the echo provisioner's apply
+// step answers with a log line and no result), so that cancellation can be
+// tested; on the fake it builds like any other.
+const HeldStartTemplate = "held-start"
+
 // Seed is the deployment the real-system tests run against: the demo
 // deployment (sdk/fakecoder/demo.yaml), so that the host's end-to-end tests
 // find the same users and workspaces on either, plus a template with a
-// "region" parameter, which scripts/params/region-by-owner.js fills. Each
-// call returns a fresh copy.
+// "region" parameter, which scripts/params/region-by-owner.js fills, and
+// HeldStartTemplate. Each call returns a fresh copy.
 func Seed() *fakecoder.Seed {
 	s := fakecoder.DemoSeed()
-	usEast := "us-east"
+	usEast, yes := "us-east", true
 	s.Templates = append(s.Templates, fakecoder.SeedTemplate{
 		Name:         "regional-go",
 		DisplayName:  "Go, by region",
@@ -40,6 +46,14 @@ func Seed() *fakecoder.Seed {
 				},
 			},
 		}},
+	})
+	s.Templates = append(s.Templates, fakecoder.SeedTemplate{
+		Name:                         HeldStartTemplate,
+		DisplayName:                  "Held start",
+		Description:                  "Start builds wait until they are canceled: for cancellation tests.",
+		Icon:                         "/icon/code.svg",
+		AllowUserCancelWorkspaceJobs: &yes,
+		Versions:                     []fakecoder.SeedTemplateVersion{{Name: "v1"}},
 	})
 	s.Workspaces = append(s.Workspaces, fakecoder.SeedWorkspace{
 		Name:     "edge-cache-eu",
