@@ -9,7 +9,7 @@ TESTFLAGS ?= -race -count=1 -timeout 10m
 PROTOC_GEN_GO      := google.golang.org/protobuf/cmd/protoc-gen-go@v1.36.12
 PROTOC_GEN_GO_GRPC := google.golang.org/grpc/cmd/protoc-gen-go-grpc@v1.5.1
 
-.PHONY: all build run test bench fuzz proto vet fmt clean
+.PHONY: all build run test bench fuzz proto vet fmt clean e2e
 
 all: build
 
@@ -64,6 +64,14 @@ fmt:
 
 clean:
 	rm -rf bin
+
+# The real-browser test: Debian's chromium (apt-get install chromium) driven
+# by playwright-core opens a page bundling Backstage's OAuth2 class (esbuild)
+# and signs in with Coder through coderhost. npm packages are pinned in
+# host/e2e/browser/package-lock.json.
+e2e: build
+	cd host/e2e/browser && npm ci --no-audit --no-fund && npm run build
+	$(GO) test $(TESTFLAGS) -tags browser -run '^TestBrowser' ./host/e2e/
 
 # Real systems (test/real/README.md): a real Coder v2.30, built from its Go
 # module and cached in ~/.cache/coderhost, on PostgreSQL from Debian; and a

@@ -74,3 +74,22 @@ plugin "workspaces" {
     heartbeat_interval   = "15s"
   }
 }
+
+# Coder as a Backstage auth provider (/api/auth/coder/*) and sign-in
+# provider; plugins/auth/README.md explains the Backstage side. The defaults
+# are the demo deployment's "backstage" OAuth2 app: for a real Coder, set
+# CODER_OAUTH_CLIENT_ID and CODER_OAUTH_CLIENT_SECRET to your app's, and
+# CODERHOST_AUTH_SIGNING_KEY_FILE to a P-256 PEM key (without one, only the
+# demo deployment signs in, with a key generated at startup).
+plugin "auth" {
+  path = "bin/plugins/coderhost-plugin-auth"
+  config {
+    client_id         = env("CODER_OAUTH_CLIENT_ID", "bac57a9e-0000-4000-8000-00000000c0de")
+    client_secret     = env("CODER_OAUTH_CLIENT_SECRET", "coder_demoprefix_backstagedemoclientsecretnotsecret000001")
+    signing_key_files = [env("CODERHOST_AUTH_SIGNING_KEY_FILE", "")]
+    sign_in {
+      resolver "usernameMatchingUserEntityName" {}
+      resolver "emailMatchingUserEntityProfileEmail" {}
+    }
+  }
+}

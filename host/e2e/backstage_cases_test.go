@@ -58,7 +58,7 @@ func fetchVia(t *testing.T, url string, header http.Header) exchange {
 // it, with the demo deployment or a real Coder.
 func TestBackstageProxyCarriesFrontendRequestsToTheHost(t *testing.T) {
 	bs := useBackstage(t)
-	d := startAt(t, writeConfig(t, baseConfig("Hello")), bs.hostAddr, nil)
+	d := startAt(t, bs.hostAddr, writeConfig(t, baseConfig("Hello")), nil)
 	coderToken := demoToken(t, d)
 	backstageAuth := "Bearer " + bs.token
 	viaProxy := func(path string, coderToken string) exchange {

@@ -128,11 +128,12 @@ func start(t *testing.T, configPath string) *daemon {
 // startWithEnv starts coderhost with extra environment variables.
 func startWithEnv(t *testing.T, configPath string, env []string) *daemon {
 	t.Helper()
-	return startAt(t, configPath, freePort(t), env)
+	return startAt(t, freePort(t), configPath, env)
 }
 
-// startAt starts coderhost listening on addr.
-func startAt(t *testing.T, configPath, addr string, env []string) *daemon {
+// startAt starts coderhost listening on addr, for configurations that must
+// name their own address (external_url).
+func startAt(t *testing.T, addr, configPath string, env []string) *daemon {
 	t.Helper()
 	d := &daemon{t: t, addr: addr, lines: make(chan string, 100), exited: make(chan struct{})}
 	d.cmd = exec.Command(coderhost, "run", "-config", configPath, "-listen", d.addr)

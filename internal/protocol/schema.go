@@ -24,7 +24,7 @@ const (
 	// of objects in source order.
 	NestingList Nesting = "list"
 	// NestingMap takes one label per block; it decodes to an object keyed by
-	// that label.
+	// that label, with the keys in source order.
 	NestingMap Nesting = "map"
 )
 

@@ -29,7 +29,9 @@ run() { # run NAME LOG go test ARGS...
   echo "=== $name: $*"
   "$@" >"$log" 2>&1
   local rc=$?
-  grep -E -- '^(=== RUN|\s*--- (FAIL|SKIP)|FAIL|ok|PASS|panic)|documented difference|requests compared' "$log" | grep -v '^=== RUN' | tail -n 200
+  grep -E -- '^(\s*--- FAIL|FAIL|ok|panic)|documented difference|requests compared' "$log" | tail -n 100
+  # Each skip with its reason (the line after it).
+  grep -E -A1 -- '^\s*--- SKIP' "$log" | grep -v '^--$' | tail -n 40
   if [ $rc -ne 0 ]; then
     status=1
     echo "--- $name failed; its full log:"

@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/coderhost/coderhost/host/internal/config"
 	"github.com/coderhost/coderhost/host/internal/daemon"
 	"github.com/coderhost/coderhost/host/internal/scripting"
+	"github.com/coderhost/coderhost/host/internal/wiring"
 	"github.com/coderhost/coderhost/sdk/fakecoder"
 )
 
@@ -22,6 +24,8 @@ Usage:
   coderhost validate [-no-plugins] FILE               check a configuration file (exit 0 valid, 2 invalid)
   coderhost script test --hook HOOK --file F.js --input IN.json [--catalog DIR]
                                                       run a script hook on a JSON input
+  coderhost backstage-config [-config config.hcl] [-listen ADDR]
+                                                      print the Backstage app-config and apis.ts wiring
   coderhost demo-coder [-listen ADDR] [-seed FILE]    serve the in-memory demo Coder deployment
   coderhost version                                   print the version
 `
@@ -44,6 +48,8 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return 2
 		}
 		return scripting.TestCommand(args[2:], stdout, stderr)
+	case "backstage-config":
+		return backstageConfig(args[1:], stdout, stderr)
 	case "demo-coder":
 		return demoCoder(ctx, args[1:], stdout, stderr)
 	case "version", "-version", "--version":
@@ -97,6 +103,27 @@ func validate(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return 2
 	}
 	fmt.Fprintf(stdout, "%s: valid\n", file)
+	return 0
+}
+
+func backstageConfig(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("backstage-config", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	cfgPath := fs.String("config", "config.hcl", "configuration file")
+	listen := fs.String("listen", "", "the address coderhost listens on, overriding the file's listen")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	cfg, err := config.Load(*cfgPath)
+	if err != nil {
+		fmt.Fprintf(stderr, "%v\n", err)
+		return 2
+	}
+	addr := *listen
+	if addr == "" {
+		addr = cfg.Listen
+	}
+	fmt.Fprint(stdout, wiring.Backstage(addr, cfg))
 	return 0
 }
 

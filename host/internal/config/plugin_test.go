@@ -3,6 +3,7 @@ package config
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -145,10 +146,18 @@ func TestDecodePluginConfigShapes(t *testing.T) {
 			want: `{"many":[{}],"named":{"x":{}},"one":{}}`},
 		{name: "required map block present", plugin: "config {\nresolver \"a\" {}\n}", schema: requiredMap,
 			want: `{"resolver":{"a":{}}}`},
+		{name: "map block labels keep source order", plugin: "config {\nresolver \"zeta\" {}\nresolver \"alpha\" { url = \"u\" }\nresolver \"mid\" {}\n}", schema: requiredMap,
+			want: `{"resolver":{"zeta":{},"alpha":{"url":"u"},"mid":{}}}`},
+		{name: "nested map block labels keep source order", plugin: "config {\none {\nnamed \"b\" {}\nnamed \"a\" {}\n}\n}", schema: sdk.Schema{Blocks: []sdk.Block{{
+			Name: "one", Nesting: sdk.NestingSingle, Schema: sdk.Schema{Blocks: []sdk.Block{{Name: "named", Nesting: sdk.NestingMap}}},
+		}}}, want: `{"one":{"named":{"b":{},"a":{}}}}`},
 		{name: "required map block missing", plugin: "config {}", schema: requiredMap,
 			wantErr: `mem.hcl:4,8: Missing resolver block; plugin "p" config: At least one resolver "name" { ... } block is required.`},
 		{name: "required list block missing", plugin: "config {}", schema: requiredList,
 			wantErr: `Insufficient rule blocks`},
+		{name: "missing required attribute shows its description", plugin: "config {}", schema: sdk.Schema{Attributes: []sdk.Attribute{
+			{Name: "client_id", Type: sdk.TypeString, Required: true, Description: `Set CODER_OAUTH_CLIENT_ID: client_id = env("CODER_OAUTH_CLIENT_ID").`}}},
+			wantErr: `The argument "client_id" is required, but no definition was found. Set CODER_OAUTH_CLIENT_ID: client_id = env("CODER_OAUTH_CLIENT_ID").`},
 		{name: "required attribute without config block", plugin: "", schema: testSchema,
 			wantErr: `mem.hcl:2,1: Missing required argument; plugin "p" config: The argument "client_id" is required`},
 		{name: "unknown attribute in empty schema", plugin: "config {\nx = 1\n}", schema: sdk.Schema{},
@@ -250,5 +259,37 @@ plugin "b" {
 	wg.Wait()
 	if got := cfg.SensitiveValues(); !slices.Equal(got, []string{"secret-a", "secret-b"}) {
 		t.Errorf("SensitiveValues() = %q", got)
+	}
+}
+
+func TestPluginErrorIsPlacedAtTheSettingItNames(t *testing.T) {
+	src := `coder { demo = true }
+plugin "p" {
+  path = "bin/plugins/p"
+  config {
+    client_id = ""
+    keys      = ["a.pem", "b.pem"]
+    sign_in {
+      resolver "x" {}
+    }
+  }
+}
+`
+	cfg, err := Parse("mem.hcl", []byte(src), env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	inner := errors.New("boom")
+	tests := []struct{ msg, want string }{
+		{"client_id is empty: set X", "mem.hcl:5,17: Plugin \"p\" rejected its configuration; client_id is empty: set X"},
+		{"keys[1] b.pem: not a key", "mem.hcl:6,27: "},
+		{"sign_in: resolver \"x\" is not available", "mem.hcl:7,5: "},
+		{"something else entirely", "mem.hcl:2,1: "},
+	}
+	for _, tt := range tests {
+		err := cfg.PluginError(cfg.Plugins[0], fmt.Errorf("plugin %q rejected its configuration: %s: %w", "p", tt.msg, inner))
+		if !strings.HasPrefix(err.Error(), tt.want) || !errors.Is(err, inner) {
+			t.Errorf("%q placed as:\n%s\nwant prefix %q", tt.msg, err, tt.want)
+		}
 	}
 }

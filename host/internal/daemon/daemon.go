@@ -13,7 +13,6 @@ import (
 	"os"
 	"os/signal"
 	"reflect"
-	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -28,6 +27,7 @@ import (
 	"github.com/coderhost/coderhost/host/internal/proxy"
 	"github.com/coderhost/coderhost/host/internal/scripting"
 	"github.com/coderhost/coderhost/host/internal/server"
+	"github.com/coderhost/coderhost/host/internal/wiring"
 	"github.com/coderhost/coderhost/internal/protocol"
 	"github.com/coderhost/coderhost/sdk/fakecoder"
 )
@@ -240,7 +240,7 @@ func (d *Daemon) build(ctx context.Context, cfg *config.Config, prev *state) (_ 
 	}
 
 	if cfg.Coder.Demo {
-		if prev != nil && prev.demo != nil && prev.cfg.Coder == cfg.Coder {
+		if prev != nil && prev.demo != nil && prev.cfg.Coder == cfg.Coder && sameAuthCallback(prev.cfg, cfg) {
 			st.demo = prev.demo
 		} else {
 			seed := fakecoder.DemoSeed()
@@ -249,6 +249,7 @@ func (d *Daemon) build(ctx context.Context, cfg *config.Config, prev *state) (_ 
 					return nil, fmt.Errorf("%s: coder.demo_seed: %w", cfg.Path, err)
 				}
 			}
+			demoCallback(seed, cfg)
 			st.demo, err = fakecoder.Start("127.0.0.1:0", fakecoder.WithSeed(seed), fakecoder.WithLogger(d.log.With("component", "demo-coder")))
 			if err != nil {
 				return nil, fmt.Errorf("start the embedded demo Coder: %w", err)
@@ -353,6 +354,11 @@ func (d *Daemon) configurePlugins(ctx context.Context, cfg *config.Config, st *s
 				}
 				cancel()
 			}
+			for _, pc := range cfg.Plugins {
+				if pc.ID == id {
+					err = cfg.PluginError(pc, err)
+				}
+			}
 			return err
 		}
 		if previous != nil {
@@ -360,6 +366,30 @@ func (d *Daemon) configurePlugins(ctx context.Context, cfg *config.Config, st *s
 		}
 	}
 	return nil
+}
+
+// demoCallback points the demo deployment's "backstage" OAuth2 app at the
+// auth plugin's callback on this host (by default
+// <external_url>/api/auth/coder/handler/frame), so the default
+// configuration signs in with no extra set-up.
+func demoCallback(seed *fakecoder.Seed, cfg *config.Config) {
+	auth, _, callback := wiring.AuthURLs(cfg)
+	if auth == nil {
+		return
+	}
+	for i, app := range seed.OAuth2Apps {
+		if app.Name == "backstage" {
+			seed.OAuth2Apps[i].CallbackURL = callback
+		}
+	}
+}
+
+// sameAuthCallback reports whether two configurations register the same
+// callback with the demo deployment.
+func sameAuthCallback(a, b *config.Config) bool {
+	_, _, ca := wiring.AuthURLs(a)
+	_, _, cb := wiring.AuthURLs(b)
+	return ca == cb
 }
 
 // withDefaults fills the zero fields of spec the way Launch did for prev, so
@@ -554,8 +584,8 @@ func (d *Daemon) banner() {
 			fmt.Fprintf(out, "demo oauth client secret: %s\n", secret)
 		}
 	}
-	fmt.Fprint(out, appConfigSnippet(d.addr.String(), st.cfg))
-	fmt.Fprint(out, catalogSnippet(d.addr.String(), st.cfg))
+	fmt.Fprint(out, wiring.ProxyEndpoint(d.addr.String(), st.cfg))
+	fmt.Fprint(out, wiring.Catalog(d.addr.String(), st.cfg))
 	d.log.Info("coderhost started", "version", d.opts.Version, "listen", d.addr.String(),
 		"coder", st.coderURL, "plugins", len(st.order), "scripts", len(st.cfg.Scripts))
 }
@@ -594,35 +624,4 @@ func (b backend) NotReady() []string {
 		}
 	}
 	return reasons
-}
-
-// appConfigSnippet is the Backstage app-config.yaml fragment that points the
-// Coder frontend plugin's proxy endpoint at this host.
-func appConfigSnippet(addr string, cfg *config.Config) string {
-	quote := func(vs []string) string {
-		q := make([]string, len(vs))
-		for i, v := range vs {
-			q[i] = "'" + v + "'"
-		}
-		return "[" + strings.Join(q, ", ") + "]"
-	}
-	// Plugins take writes (workspace actions, sign-out); the host itself
-	// still holds the pass-through to Coder to proxy.allowed_methods.
-	methods := slices.Clone(cfg.Proxy.AllowedMethods)
-	if len(cfg.Plugins) > 0 {
-		for _, m := range []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodDelete} {
-			if !slices.Contains(methods, m) {
-				methods = append(methods, m)
-			}
-		}
-	}
-	return fmt.Sprintf(`backstage app-config.yaml:
-  proxy:
-    endpoints:
-      '/coder':
-        target: 'http://%s/'
-        changeOrigin: true
-        allowedMethods: %s
-        allowedHeaders: %s
-`, addr, quote(methods), quote(cfg.Proxy.AllowedHeaders))
 }

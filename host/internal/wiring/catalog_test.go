@@ -1,4 +1,4 @@
-package daemon
+package wiring
 
 import (
 	"strings"
@@ -11,11 +11,11 @@ import (
 
 func TestCatalogSnippet(t *testing.T) {
 	cfg := &config.Config{ExternalURL: "http://localhost:7007/api/proxy/coder"}
-	if s := catalogSnippet("127.0.0.1:7008", cfg); s != "" {
+	if s := Catalog("127.0.0.1:7008", cfg); s != "" {
 		t.Errorf("snippet without a catalog plugin:\n%s", s)
 	}
 	cfg.Plugins = []config.Plugin{{ID: "hello"}, {ID: "catalog"}}
-	s := catalogSnippet("127.0.0.1:7008", cfg)
+	s := Catalog("127.0.0.1:7008", cfg)
 	for _, want := range []string{
 		"target: http://127.0.0.1:7008/api/catalog/v1/templates/catalog-info.yaml",
 		"- host: '127.0.0.1:7008'",
@@ -27,7 +27,7 @@ func TestCatalogSnippet(t *testing.T) {
 		}
 	}
 	// It continues the app-config.yaml fragment: together they are YAML.
-	full := appConfigSnippet("127.0.0.1:7008", cfg) + s
+	full := ProxyEndpoint("127.0.0.1:7008", cfg) + s
 	yamlPart := full[strings.Index(full, "\n")+1 : strings.Index(full, `"Open in Coder"`)]
 	var doc struct {
 		Proxy   map[string]any

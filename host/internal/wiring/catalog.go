@@ -1,4 +1,4 @@
-package daemon
+package wiring
 
 import (
 	"fmt"
@@ -7,12 +7,12 @@ import (
 	"github.com/coderhost/coderhost/host/internal/config"
 )
 
-// catalogSnippet is the Backstage wiring of the catalog plugin, printed at
+// Catalog is the Backstage wiring of the catalog plugin, printed at
 // startup when a plugin "catalog" is configured: the catalog location that
 // ingests the Coder templates (read by the Backstage backend straight from
 // this host), the "Open in Coder" links entry, and where the full wiring for
 // the plugin's running configuration (entity page included) is served.
-func catalogSnippet(addr string, cfg *config.Config) string {
+func Catalog(addr string, cfg *config.Config) string {
 	configured := false
 	for _, p := range cfg.Plugins {
 		configured = configured || p.ID == "catalog"
