@@ -2,17 +2,26 @@ package e2e
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/cookiejar"
+	"net/url"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/go-jose/go-jose/v4"
+	"github.com/go-jose/go-jose/v4/jwt"
 
 	"github.com/coderhost/coderhost/host/internal/catalog"
 )
@@ -345,4 +354,93 @@ func entityNames(es []catalog.Entity) []string {
 		names = append(names, fmt.Sprint(md["name"]))
 	}
 	return names
+}
+
+// signedIn is what the callback page hands the Backstage frontend.
+type signedIn struct {
+	accessToken    string // the Coder API key
+	backstageToken string // the Backstage identity token coderhost minted
+}
+
+// signInThroughHost runs the popup sign-in against the host at d, as
+// TestCoderSignInThroughTheHost does, and returns the session.
+func signInThroughHost(t *testing.T, d *daemon) signedIn {
+	t.Helper()
+	jar, _ := cookiejar.New(nil)
+	b := &authBrowser{t: t, c: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+	q := url.Values{"scope": {""}, "origin": {"http://localhost:3000"}, "flow": {"popup"}, "env": {"development"}}
+	resp, _ := b.do("GET", d.url("/api/auth/coder/start?"+q.Encode()), nil, nil)
+	callback := consent(t, b, next(t, resp, http.StatusFound))
+	resp, page := b.do("GET", callback, nil, nil)
+	m := regexp.MustCompile(`decodeURIComponent\('(.+?)'\)`).FindAllStringSubmatch(page, -1)
+	if resp.StatusCode != 200 || len(m) != 2 {
+		t.Fatalf("callback: %d %s", resp.StatusCode, page)
+	}
+	raw, _ := url.PathUnescape(m[0][1])
+	var msg struct {
+		Error    map[string]string
+		Response struct {
+			ProviderInfo      struct{ AccessToken string }
+			BackstageIdentity struct{ Token string }
+		}
+	}
+	if err := json.Unmarshal([]byte(raw), &msg); err != nil || msg.Error != nil || msg.Response.BackstageIdentity.Token == "" {
+		t.Fatalf("sign-in message %s (%v)", raw, err)
+	}
+	return signedIn{msg.Response.ProviderInfo.AccessToken, msg.Response.BackstageIdentity.Token}
+}
+
+// The real Backstage backend, with discovery routing plugin id "auth" to
+// coderhost, accepts the user tokens coderhost's auth plugin mints: it
+// fetches their keys from coderhost's JWKS. The sign-in resolves the user
+// in the real catalog, and the two tokens of the session then carry the
+// frontend's requests through the real proxy to Coder.
+func TestBackstageAcceptsUserTokensFromTheHost(t *testing.T) {
+	bs := useBackstage(t)
+	addr := bs.hostAddr
+	cfg := regexp.MustCompile(`(?m)^  catalog_files = .*$`).ReplaceAllString(authConfig(addr),
+		fmt.Sprintf("  backend_url   = %q\n  catalog_token = %q", bs.url, bs.token))
+	if !strings.Contains(cfg, bs.url) {
+		t.Fatal("the auth configuration has no catalog_files line to point at the Backstage backend")
+	}
+	d := startAt(t, addr, writeConfig(t, cfg), oauthAppEnv(t, addr))
+	s := signInThroughHost(t, d)
+	user := http.Header{"Authorization": {"Bearer " + s.backstageToken}}
+
+	if code, body := bs.get(bsCtx(t), "/api/catalog/entities/by-name/user/default/demo", user); code != 200 {
+		t.Fatalf("catalog with the host's user token: %d %s", code, body)
+	}
+	r := fetchVia(t, bs.url+"/api/proxy/coder/api/v2/users/me", http.Header{
+		"Authorization":       {"Bearer " + s.backstageToken},
+		"Coder-Session-Token": {s.accessToken},
+	})
+	var me struct{ Username string }
+	if err := json.Unmarshal(r.body, &me); r.status != 200 || err != nil || me.Username != "demo" {
+		t.Fatalf("users/me through Backstage with the session's two tokens: %d %s", r.status, r.body)
+	}
+
+	// A token whose signature does not verify, and one signed by a key
+	// coderhost does not publish, are refused.
+	parts := strings.Split(s.backstageToken, ".")
+	sig := []byte(parts[2])
+	sig[len(sig)/2] ^= 1
+	tampered := parts[0] + "." + parts[1] + "." + string(sig)
+	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.ES256, Key: key},
+		(&jose.SignerOptions{}).WithType("vnd.backstage.user").WithHeader("kid", "forged"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	forged, err := jwt.Signed(signer).Claims(map[string]any{
+		"sub": "user:default/admin", "iat": now.Unix(), "exp": now.Add(time.Hour).Unix(), "iss": d.url("/api/auth"),
+	}).Serialize()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, tok := range map[string]string{"tampered": tampered, "forged": forged} {
+		if code, body := bs.get(bsCtx(t), "/api/catalog/entities/by-name/user/default/demo", http.Header{"Authorization": {"Bearer " + tok}}); code != 401 {
+			t.Errorf("%s token: %d %s, want 401", name, code, body)
+		}
+	}
 }

@@ -1,8 +1,13 @@
 package e2e
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
+	"io"
 	"net"
+	"net/http"
+	"net/url"
 	"os"
 	"regexp"
 	"strings"
@@ -82,4 +87,80 @@ func onRealCoder(t *testing.T, config string) string {
 		t.Fatal("the configuration has no demo coder block to point at the real deployment")
 	}
 	return out
+}
+
+// oauthAppEnv gives the host an OAuth2 app of the deployment whose callback
+// is coderhost's at addr: the demo deployment rewrites its app's callback to
+// the host's external URL, so nothing is needed there; on a real deployment
+// the owner registers one for the test and deletes it afterwards.
+func oauthAppEnv(t *testing.T, addr string) []string {
+	t.Helper()
+	if !usingRealCoder() {
+		return nil
+	}
+	admin := adminToken(t)
+	call := func(method, path string, body any, out any) {
+		t.Helper()
+		var rd io.Reader
+		if body != nil {
+			b, _ := json.Marshal(body)
+			rd = bytes.NewReader(b)
+		}
+		req, _ := http.NewRequest(method, realCoder.url+path, rd)
+		req.Header.Set("Coder-Session-Token", admin)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		data, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode/100 != 2 {
+			t.Fatalf("%s %s: %d %s", method, path, resp.StatusCode, data)
+		}
+		if out != nil {
+			if err := json.Unmarshal(data, out); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	var app struct{ ID string }
+	call(http.MethodPost, "/api/v2/oauth2-provider/apps", map[string]string{
+		"name": "e2e-" + randomHex(4), "callback_url": "http://" + addr + "/api/auth/coder/handler/frame",
+	}, &app)
+	t.Cleanup(func() { call(http.MethodDelete, "/api/v2/oauth2-provider/apps/"+app.ID, nil, nil) })
+	var secret struct {
+		ClientSecretFull string `json:"client_secret_full"`
+	}
+	call(http.MethodPost, "/api/v2/oauth2-provider/apps/"+app.ID+"/secrets", nil, &secret)
+	return []string{"CODER_OAUTH_CLIENT_ID=" + app.ID, "CODER_OAUTH_CLIENT_SECRET=" + secret.ClientSecretFull}
+}
+
+// consent takes the browser from Coder's authorize URL to the callback URL
+// Coder redirects to once the demo user has agreed. The demo deployment asks
+// the browser to sign in on its stand-in page first. A real Coder's sign-in
+// page is its web UI, so there the demo user's session token stands in for
+// the session cookie the UI would set.
+func consent(t *testing.T, b *authBrowser, authorize string) string {
+	t.Helper()
+	if usingRealCoder() {
+		h := http.Header{"Coder-Session-Token": {realCoder.token}}
+		resp, page := b.do("GET", authorize, nil, h)
+		if resp.StatusCode != 200 || !strings.Contains(page, "<form") {
+			t.Fatalf("consent page: %d %s", resp.StatusCode, page)
+		}
+		resp, _ = b.do("POST", authorize, nil, h) // "Allow"
+		return next(t, resp, http.StatusFound)
+	}
+	resp, _ := b.do("GET", authorize, nil, nil)
+	login := next(t, resp, http.StatusSeeOther)
+	loginURL, _ := url.Parse(login)
+	resp, _ = b.do("POST", loginURL.Scheme+"://"+loginURL.Host+"/login", url.Values{"username": {"demo"}, "redirect": {loginURL.Query().Get("redirect")}}, nil)
+	back := next(t, resp, http.StatusSeeOther)
+	resp, page := b.do("GET", back, nil, nil)
+	if resp.StatusCode != 200 || !strings.Contains(page, "backstage") {
+		t.Fatalf("consent page: %d %s", resp.StatusCode, page)
+	}
+	resp, _ = b.do("POST", back, nil, nil) // "Allow"
+	return next(t, resp, http.StatusFound)
 }

@@ -5,7 +5,9 @@
 #   1. the Coder contract suite against the fake and against the real Coder,
 #      writes included, with the count of cases each passed;
 #   2. the host's end-to-end tests against the real Coder, with a real
-#      Backstage backend (test/real/backstage) in front of the host;
+#      Backstage backend (test/real/backstage) in front of the host (each
+#      test that signs in registers its own OAuth2 app, so the deployment's
+#      app variables are kept from them);
 #   3. the fake-vs-real comparison of errors (test/real/fakediff).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -56,7 +58,7 @@ CODERHOST_E2E_CODER_URL="$CODER_URL" CODERHOST_E2E_CODER_TOKEN="$CODER_SESSION_T
 CODERHOST_E2E_CODER_ADMIN_TOKEN="$CODER_ADMIN_SESSION_TOKEN" \
 CODERHOST_E2E_BACKSTAGE_DIR="$PWD/test/real/backstage" \
   run "host end-to-end, real Coder and real Backstage" "$out/e2e.log" \
-  go test -count=1 -v -timeout 20m ./host/e2e/
+  env -u CODER_OAUTH_CLIENT_ID -u CODER_OAUTH_CLIENT_SECRET go test -count=1 -v -timeout 20m ./host/e2e/
 
 run "fake vs real Coder" "$out/fakediff.log" go test -count=1 -v ./test/real/fakediff/
 
