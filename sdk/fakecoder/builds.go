@@ -63,7 +63,11 @@ func (s *Server) stepLocked(b *build) {
 		b.job.status = "running"
 		b.job.startedAt = &now
 	case b.job.status == "canceling":
-		b.job.status = "canceled"
+		// A provisioner interrupted mid-job reports the interruption as
+		// its error, so Coder records the job as failed (canceled_at set).
+		// Only a job canceled before a provisioner took it is "canceled".
+		b.job.status = "failed"
+		b.job.err = "canceled"
 		b.job.completedAt = &now
 	case b.job.status == "running" && b.failWith != "":
 		b.job.status = "failed"

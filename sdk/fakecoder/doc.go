@@ -68,7 +68,10 @@
 // checked for every grant; the PKCE method is checked when consent is given,
 // not on the consent page; templates created without
 // allow_user_cancel_workspace_jobs do not let members cancel running builds,
-// while a job expected to be pending may always be canceled.
+// while a job expected to be pending may always be canceled; a build
+// canceled while running ends "failed" with canceled_at set and the
+// provisioner's "canceled" as its error, as the contract suite's cancel test
+// showed against a real Coder.
 //
 // A difference that remains is listed below with its reason. The test fails
 // on a difference missing from this table and on a row that no longer
