@@ -111,7 +111,7 @@ func next(t *testing.T, resp *http.Response, want int) string {
 // against the published keys and userinfo, refresh and sign-out.
 func TestCoderSignInThroughTheHost(t *testing.T) {
 	addr := freePort(t)
-	d := startAt(t, addr, writeConfig(t, authConfig(addr)), oauthAppEnv(t, addr))
+	d := startAt(t, addr, writeConfig(t, withSigningKey(t, authConfig(addr))), oauthAppEnv(t, addr))
 	jar, _ := cookiejar.New(nil)
 	b := &authBrowser{t: t, c: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
 

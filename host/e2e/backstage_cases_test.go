@@ -403,7 +403,7 @@ func TestBackstageAcceptsUserTokensFromTheHost(t *testing.T) {
 	if !strings.Contains(cfg, bs.url) {
 		t.Fatal("the auth configuration has no catalog_files line to point at the Backstage backend")
 	}
-	d := startAt(t, addr, writeConfig(t, cfg), oauthAppEnv(t, addr))
+	d := startAt(t, addr, writeConfig(t, withSigningKey(t, cfg)), oauthAppEnv(t, addr))
 	s := signInThroughHost(t, d)
 	user := http.Header{"Authorization": {"Bearer " + s.backstageToken}}
 

@@ -2,6 +2,11 @@ package e2e
 
 import (
 	"bytes"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"encoding/pem"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -9,6 +14,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -163,4 +169,31 @@ func consent(t *testing.T, b *authBrowser, authorize string) string {
 	}
 	resp, _ = b.do("POST", back, nil, nil) // "Allow"
 	return next(t, resp, http.StatusFound)
+}
+
+// withSigningKey gives an auth configuration a signing key file when the
+// host runs against a real deployment: only with the embedded demo does the
+// auth plugin sign identity tokens with a key of its own making.
+func withSigningKey(t *testing.T, cfg string) string {
+	t.Helper()
+	if !usingRealCoder() {
+		return cfg
+	}
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	der, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "signing.pem")
+	if err := os.WriteFile(path, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out := strings.Replace(cfg, "    sign_in {", fmt.Sprintf("    signing_key_files = [%q]\n    sign_in {", path), 1)
+	if out == cfg {
+		t.Fatal("the auth configuration has no sign_in block to give a signing key")
+	}
+	return out
 }

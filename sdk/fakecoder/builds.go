@@ -223,6 +223,9 @@ func (s *Server) postWorkspaceBuild(w http.ResponseWriter, r *http.Request, a ac
 		ws.lastUsedAt = now
 	}
 	resp := s.convertBuild(b)
+	// Coder answers a new build without its template version's name (it
+	// converts the build with an empty version); reads of the build have it.
+	resp.TemplateVersionName = ""
 	s.startJobLocked(b)
 	writeJSON(w, http.StatusCreated, resp)
 }
