@@ -128,6 +128,7 @@ func (s *agentSupervisor) start(id, token string) (*proc, error) {
 		"CODER_AGENT_PROMETHEUS_ADDRESS=127.0.0.1:0",
 		"CODER_AGENT_DEBUG_ADDRESS=127.0.0.1:0",
 		"CODER_TELEMETRY_ENABLE=false",
+		tailnetOverDERP,
 	}
 	return startProc("coder agent "+id, filepath.Join(dir, "agent.log"), cmd, nil)
 }

@@ -13,6 +13,12 @@ import (
 	"time"
 )
 
+// tailnetOverDERP keeps Coder's tailnet (coderd's and every agent's) off UDP:
+// without it each binds peer-to-peer sockets on all interfaces. Its packets
+// then go through the DERP relay that coder server serves on its loopback
+// HTTP port, so everything listens on 127.0.0.1 only.
+const tailnetOverDERP = "TS_DEBUG_ALWAYS_USE_DERP=true"
+
 // coderServer is `coder server` on a free loopback port.
 type coderServer struct {
 	url     string
@@ -48,6 +54,7 @@ func startCoder(ctx context.Context, bin, stateDir, postgresURL string) (*coderS
 		"CODER_UPDATE_CHECK=false",
 		// No STUN servers: this machine reaches nothing beyond loopback.
 		"CODER_DERP_SERVER_STUN_ADDRESSES=disable",
+		tailnetOverDERP,
 		// The suites poll builds from one user; Coder's per-user limit of
 		// 512 requests a minute is not what they test.
 		"CODER_API_RATE_LIMIT=-1",
