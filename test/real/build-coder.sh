@@ -17,7 +17,7 @@ set -euo pipefail
 CODER_VERSION="${CODER_VERSION:-v2.30.0}"
 CACHE="${CODERHOST_CACHE:-$HOME/.cache/coderhost}"
 # Bump when the way the binary is built changes, so caches rebuild.
-RECIPE="static-assets-1"
+RECIPE="static-assets-revision-2"
 DIR="$CACHE/coder-$CODER_VERSION"
 BIN="$DIR/coder"
 
@@ -34,10 +34,14 @@ flock 9
 if cached; then echo "$BIN"; exit 0; fi
 
 src="$CACHE/src/coder-$CODER_VERSION"
+log "downloading github.com/coder/coder/v2@$CODER_VERSION from the Go module proxy (once)"
+info=$(cd "$CACHE" && GOFLAGS=-mod=mod go mod download -json "github.com/coder/coder/v2@$CODER_VERSION")
+dir=$(printf '%s\n' "$info" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
+# The release's commit, for the version Coder reports (v2.30.0+43e67d1, as
+# its own release builds do).
+rev=$(printf '%s\n' "$info" | sed -n 's/^[[:space:]]*"Hash": "\([0-9a-f]\{7\}\).*$/\1/p' | head -1)
+tag="${CODER_VERSION#v}${rev:++$rev}"
 if [ ! -f "$src/go.mod" ]; then
-  log "downloading github.com/coder/coder/v2@$CODER_VERSION from the Go module proxy"
-  dir=$(cd "$CACHE" && GOFLAGS=-mod=mod go mod download -json "github.com/coder/coder/v2@$CODER_VERSION" |
-    sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
   [ -n "$dir" ] && [ -f "$dir/go.mod" ] || { log "go mod download gave no module directory"; exit 1; }
   rm -rf "$src.tmp" && mkdir -p "$(dirname "$src")"
   cp -r "$dir" "$src.tmp"
@@ -51,14 +55,14 @@ cp -r "$src/site/static/." "$src/site/out/"
 printf '<!doctype html><title>Coder</title><p>Coder %s API server for coderhost tests (no web UI).</p>\n' \
   "$CODER_VERSION" > "$src/site/out/index.html"
 
-log "building $CODER_VERSION (about 8 minutes on 2 idle cores; cached afterwards at $BIN)"
+log "building $CODER_VERSION ($tag; 20-30 minutes on 2 busy cores, once: cached at $BIN)"
 start=$(date +%s)
 mkdir -p "$DIR"
 (
   cd "$src"
   # nice: the build must not starve whatever else the machine runs.
   nice -n 10 env CGO_ENABLED=0 GOFLAGS=-mod=mod go build -tags embed -trimpath \
-    -ldflags "-s -w -X github.com/coder/coder/v2/buildinfo.tag=${CODER_VERSION#v}" \
+    -ldflags "-s -w -X github.com/coder/coder/v2/buildinfo.tag=$tag" \
     -o "$BIN.tmp" ./cmd/coder
 )
 mv "$BIN.tmp" "$BIN"
