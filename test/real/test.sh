@@ -31,9 +31,10 @@ run() { # run NAME LOG go test ARGS...
   echo "=== $name: $*"
   "$@" >"$log" 2>&1
   local rc=$?
-  grep -E -- '^(\s*--- FAIL|FAIL|ok|panic)|documented difference|requests compared' "$log" | tail -n 100
-  # Each skip with its reason (the line after it).
-  grep -E -A1 -- '^\s*--- SKIP' "$log" | grep -v '^--$' | tail -n 40
+  # Every top-level test, failed subtests, and the package verdicts.
+  grep -E -- '^(--- (PASS|FAIL)|\s+--- FAIL|FAIL|ok|panic)|documented difference|requests compared' "$log" | tail -n 150
+  # Each skip with its reason (the line before it).
+  grep -E -B1 -- '^\s*--- SKIP' "$log" | grep -v '^--$' | tail -n 40
   if [ $rc -ne 0 ]; then
     status=1
     echo "--- $name failed; its full log:"
