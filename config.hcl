@@ -59,6 +59,8 @@ plugin "catalog" {
 # with their defaults.
 plugin "workspaces" {
   path = "bin/plugins/coderhost-plugin-workspaces"
+  # restart answers once the stop build is done (restart_timeout, 2m).
+  timeout = "150s"
   config {
     # Template parameters that hold a workspace's repository URL.
     repo_url_param_keys = ["custom_repo", "repo_url"]

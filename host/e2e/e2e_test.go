@@ -328,6 +328,10 @@ func TestPluginRouteHostServiceAndPluginList(t *testing.T) {
 
 func TestDemoCoderThroughPassThrough(t *testing.T) {
 	d := start(t, writeConfig(t, baseConfig("Hello")))
+	token := demoToken(t, d)
+	// The banner may still be on its way through the pipe when /readyz
+	// already answers; the snippet is its last part.
+	eventually(t, "the whole startup banner", func() bool { return strings.Contains(d.output(), "allowedHeaders:") })
 	lines := []string{"target: 'http://" + d.addr + "/'"}
 	if !usingRealCoder() {
 		lines = append(lines, "demo oauth client id: ", "demo oauth client secret: ")
@@ -338,7 +342,7 @@ func TestDemoCoderThroughPassThrough(t *testing.T) {
 		}
 	}
 	var me map[string]any
-	code := getJSON(t, d.url("/api/v2/users/me"), http.Header{"Coder-Session-Token": {demoToken(t, d)}}, &me)
+	code := getJSON(t, d.url("/api/v2/users/me"), http.Header{"Coder-Session-Token": {token}}, &me)
 	if code != 200 || me["username"] != "demo" {
 		t.Fatalf("users/me through the host: %d %v", code, me)
 	}

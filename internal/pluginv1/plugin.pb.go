@@ -76,7 +76,7 @@ func (x HealthResponse_Status) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use HealthResponse_Status.Descriptor instead.
 func (HealthResponse_Status) EnumDescriptor() ([]byte, []int) {
-	return file_pluginv1_plugin_proto_rawDescGZIP(), []int{12, 0}
+	return file_pluginv1_plugin_proto_rawDescGZIP(), []int{13, 0}
 }
 
 type DescribeRequest struct {
@@ -120,9 +120,13 @@ type DescribeResponse struct {
 	Id      string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
 	Version string                 `protobuf:"bytes,2,opt,name=version,proto3" json:"version,omitempty"`
 	// One line shown in /api/plugins.
-	Summary       string   `protobuf:"bytes,3,opt,name=summary,proto3" json:"summary,omitempty"`
-	Capabilities  []string `protobuf:"bytes,4,rep,name=capabilities,proto3" json:"capabilities,omitempty"`
-	ConfigSchema  *Schema  `protobuf:"bytes,5,opt,name=config_schema,json=configSchema,proto3" json:"config_schema,omitempty"`
+	Summary      string   `protobuf:"bytes,3,opt,name=summary,proto3" json:"summary,omitempty"`
+	Capabilities []string `protobuf:"bytes,4,rep,name=capabilities,proto3" json:"capabilities,omitempty"`
+	ConfigSchema *Schema  `protobuf:"bytes,5,opt,name=config_schema,json=configSchema,proto3" json:"config_schema,omitempty"`
+	// Protocol features the plugin's side of the protocol implements beyond
+	// the first release of version 1. The SDK sets them, not the plugin's
+	// author. "request_body_stream": ServeHTTPStream is served.
+	Features      []string `protobuf:"bytes,6,rep,name=features,proto3" json:"features,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -188,6 +192,13 @@ func (x *DescribeResponse) GetCapabilities() []string {
 func (x *DescribeResponse) GetConfigSchema() *Schema {
 	if x != nil {
 		return x.ConfigSchema
+	}
+	return nil
+}
+
+func (x *DescribeResponse) GetFeatures() []string {
+	if x != nil {
+		return x.Features
 	}
 	return nil
 }
@@ -653,7 +664,11 @@ type HTTPRequest struct {
 	RequestId  string    `protobuf:"bytes,7,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
 	Host       string    `protobuf:"bytes,8,opt,name=host,proto3" json:"host,omitempty"`
 	// Scheme the client used as seen by the host (http or https).
-	Scheme        string `protobuf:"bytes,9,opt,name=scheme,proto3" json:"scheme,omitempty"`
+	Scheme string `protobuf:"bytes,9,opt,name=scheme,proto3" json:"scheme,omitempty"`
+	// The body's length in bytes, or -1 when it is not known in advance
+	// (chunked). Set by ServeHTTPStream's first part; ServeHTTP carries the
+	// whole body, whose length is len(body).
+	ContentLength int64 `protobuf:"varint,10,opt,name=content_length,json=contentLength,proto3" json:"content_length,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -751,6 +766,69 @@ func (x *HTTPRequest) GetScheme() string {
 	return ""
 }
 
+func (x *HTTPRequest) GetContentLength() int64 {
+	if x != nil {
+		return x.ContentLength
+	}
+	return 0
+}
+
+// One part of a streamed request (ServeHTTPStream).
+type HTTPRequestPart struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The first part only: the request. Its body is empty; should a host
+	// put the whole body there, no further parts follow.
+	Head *HTTPRequest `protobuf:"bytes,1,opt,name=head,proto3" json:"head,omitempty"`
+	// The next piece of the body.
+	Body          []byte `protobuf:"bytes,2,opt,name=body,proto3" json:"body,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *HTTPRequestPart) Reset() {
+	*x = HTTPRequestPart{}
+	mi := &file_pluginv1_plugin_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *HTTPRequestPart) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*HTTPRequestPart) ProtoMessage() {}
+
+func (x *HTTPRequestPart) ProtoReflect() protoreflect.Message {
+	mi := &file_pluginv1_plugin_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use HTTPRequestPart.ProtoReflect.Descriptor instead.
+func (*HTTPRequestPart) Descriptor() ([]byte, []int) {
+	return file_pluginv1_plugin_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *HTTPRequestPart) GetHead() *HTTPRequest {
+	if x != nil {
+		return x.Head
+	}
+	return nil
+}
+
+func (x *HTTPRequestPart) GetBody() []byte {
+	if x != nil {
+		return x.Body
+	}
+	return nil
+}
+
 // One part of a response. Only the first part has status and headers.
 type HTTPResponse struct {
 	state   protoimpl.MessageState `protogen:"open.v1"`
@@ -767,7 +845,7 @@ type HTTPResponse struct {
 
 func (x *HTTPResponse) Reset() {
 	*x = HTTPResponse{}
-	mi := &file_pluginv1_plugin_proto_msgTypes[10]
+	mi := &file_pluginv1_plugin_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -779,7 +857,7 @@ func (x *HTTPResponse) String() string {
 func (*HTTPResponse) ProtoMessage() {}
 
 func (x *HTTPResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_pluginv1_plugin_proto_msgTypes[10]
+	mi := &file_pluginv1_plugin_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -792,7 +870,7 @@ func (x *HTTPResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HTTPResponse.ProtoReflect.Descriptor instead.
 func (*HTTPResponse) Descriptor() ([]byte, []int) {
-	return file_pluginv1_plugin_proto_rawDescGZIP(), []int{10}
+	return file_pluginv1_plugin_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *HTTPResponse) GetStatus() int32 {
@@ -831,7 +909,7 @@ type HealthRequest struct {
 
 func (x *HealthRequest) Reset() {
 	*x = HealthRequest{}
-	mi := &file_pluginv1_plugin_proto_msgTypes[11]
+	mi := &file_pluginv1_plugin_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -843,7 +921,7 @@ func (x *HealthRequest) String() string {
 func (*HealthRequest) ProtoMessage() {}
 
 func (x *HealthRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_pluginv1_plugin_proto_msgTypes[11]
+	mi := &file_pluginv1_plugin_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -856,7 +934,7 @@ func (x *HealthRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HealthRequest.ProtoReflect.Descriptor instead.
 func (*HealthRequest) Descriptor() ([]byte, []int) {
-	return file_pluginv1_plugin_proto_rawDescGZIP(), []int{11}
+	return file_pluginv1_plugin_proto_rawDescGZIP(), []int{12}
 }
 
 type HealthResponse struct {
@@ -869,7 +947,7 @@ type HealthResponse struct {
 
 func (x *HealthResponse) Reset() {
 	*x = HealthResponse{}
-	mi := &file_pluginv1_plugin_proto_msgTypes[12]
+	mi := &file_pluginv1_plugin_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -881,7 +959,7 @@ func (x *HealthResponse) String() string {
 func (*HealthResponse) ProtoMessage() {}
 
 func (x *HealthResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_pluginv1_plugin_proto_msgTypes[12]
+	mi := &file_pluginv1_plugin_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -894,7 +972,7 @@ func (x *HealthResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HealthResponse.ProtoReflect.Descriptor instead.
 func (*HealthResponse) Descriptor() ([]byte, []int) {
-	return file_pluginv1_plugin_proto_rawDescGZIP(), []int{12}
+	return file_pluginv1_plugin_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *HealthResponse) GetStatus() HealthResponse_Status {
@@ -925,7 +1003,7 @@ type RunScriptRequest struct {
 
 func (x *RunScriptRequest) Reset() {
 	*x = RunScriptRequest{}
-	mi := &file_pluginv1_plugin_proto_msgTypes[13]
+	mi := &file_pluginv1_plugin_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -937,7 +1015,7 @@ func (x *RunScriptRequest) String() string {
 func (*RunScriptRequest) ProtoMessage() {}
 
 func (x *RunScriptRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_pluginv1_plugin_proto_msgTypes[13]
+	mi := &file_pluginv1_plugin_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -950,7 +1028,7 @@ func (x *RunScriptRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RunScriptRequest.ProtoReflect.Descriptor instead.
 func (*RunScriptRequest) Descriptor() ([]byte, []int) {
-	return file_pluginv1_plugin_proto_rawDescGZIP(), []int{13}
+	return file_pluginv1_plugin_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *RunScriptRequest) GetHook() string {
@@ -985,7 +1063,7 @@ type RunScriptResponse struct {
 
 func (x *RunScriptResponse) Reset() {
 	*x = RunScriptResponse{}
-	mi := &file_pluginv1_plugin_proto_msgTypes[14]
+	mi := &file_pluginv1_plugin_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -997,7 +1075,7 @@ func (x *RunScriptResponse) String() string {
 func (*RunScriptResponse) ProtoMessage() {}
 
 func (x *RunScriptResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_pluginv1_plugin_proto_msgTypes[14]
+	mi := &file_pluginv1_plugin_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1010,7 +1088,7 @@ func (x *RunScriptResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RunScriptResponse.ProtoReflect.Descriptor instead.
 func (*RunScriptResponse) Descriptor() ([]byte, []int) {
-	return file_pluginv1_plugin_proto_rawDescGZIP(), []int{14}
+	return file_pluginv1_plugin_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *RunScriptResponse) GetOutputJson() []byte {
@@ -1036,7 +1114,7 @@ type GetEntityRequest struct {
 
 func (x *GetEntityRequest) Reset() {
 	*x = GetEntityRequest{}
-	mi := &file_pluginv1_plugin_proto_msgTypes[15]
+	mi := &file_pluginv1_plugin_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1048,7 +1126,7 @@ func (x *GetEntityRequest) String() string {
 func (*GetEntityRequest) ProtoMessage() {}
 
 func (x *GetEntityRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_pluginv1_plugin_proto_msgTypes[15]
+	mi := &file_pluginv1_plugin_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1061,7 +1139,7 @@ func (x *GetEntityRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetEntityRequest.ProtoReflect.Descriptor instead.
 func (*GetEntityRequest) Descriptor() ([]byte, []int) {
-	return file_pluginv1_plugin_proto_rawDescGZIP(), []int{15}
+	return file_pluginv1_plugin_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *GetEntityRequest) GetRef() string {
@@ -1081,7 +1159,7 @@ type GetEntityResponse struct {
 
 func (x *GetEntityResponse) Reset() {
 	*x = GetEntityResponse{}
-	mi := &file_pluginv1_plugin_proto_msgTypes[16]
+	mi := &file_pluginv1_plugin_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1093,7 +1171,7 @@ func (x *GetEntityResponse) String() string {
 func (*GetEntityResponse) ProtoMessage() {}
 
 func (x *GetEntityResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_pluginv1_plugin_proto_msgTypes[16]
+	mi := &file_pluginv1_plugin_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1106,7 +1184,7 @@ func (x *GetEntityResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetEntityResponse.ProtoReflect.Descriptor instead.
 func (*GetEntityResponse) Descriptor() ([]byte, []int) {
-	return file_pluginv1_plugin_proto_rawDescGZIP(), []int{16}
+	return file_pluginv1_plugin_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *GetEntityResponse) GetFound() bool {
@@ -1134,7 +1212,7 @@ type FindUsersRequest struct {
 
 func (x *FindUsersRequest) Reset() {
 	*x = FindUsersRequest{}
-	mi := &file_pluginv1_plugin_proto_msgTypes[17]
+	mi := &file_pluginv1_plugin_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1146,7 +1224,7 @@ func (x *FindUsersRequest) String() string {
 func (*FindUsersRequest) ProtoMessage() {}
 
 func (x *FindUsersRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_pluginv1_plugin_proto_msgTypes[17]
+	mi := &file_pluginv1_plugin_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1159,7 +1237,7 @@ func (x *FindUsersRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FindUsersRequest.ProtoReflect.Descriptor instead.
 func (*FindUsersRequest) Descriptor() ([]byte, []int) {
-	return file_pluginv1_plugin_proto_rawDescGZIP(), []int{17}
+	return file_pluginv1_plugin_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *FindUsersRequest) GetEmail() string {
@@ -1192,7 +1270,7 @@ type FindUsersResponse struct {
 
 func (x *FindUsersResponse) Reset() {
 	*x = FindUsersResponse{}
-	mi := &file_pluginv1_plugin_proto_msgTypes[18]
+	mi := &file_pluginv1_plugin_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1204,7 +1282,7 @@ func (x *FindUsersResponse) String() string {
 func (*FindUsersResponse) ProtoMessage() {}
 
 func (x *FindUsersResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_pluginv1_plugin_proto_msgTypes[18]
+	mi := &file_pluginv1_plugin_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1217,7 +1295,7 @@ func (x *FindUsersResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FindUsersResponse.ProtoReflect.Descriptor instead.
 func (*FindUsersResponse) Descriptor() ([]byte, []int) {
-	return file_pluginv1_plugin_proto_rawDescGZIP(), []int{18}
+	return file_pluginv1_plugin_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *FindUsersResponse) GetEntitiesJson() [][]byte {
@@ -1232,13 +1310,14 @@ var File_pluginv1_plugin_proto protoreflect.FileDescriptor
 const file_pluginv1_plugin_proto_rawDesc = "" +
 	"\n" +
 	"\x15pluginv1/plugin.proto\x12\x13coderhost.plugin.v1\"\x11\n" +
-	"\x0fDescribeRequest\"\xbc\x01\n" +
+	"\x0fDescribeRequest\"\xd8\x01\n" +
 	"\x10DescribeResponse\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x18\n" +
 	"\aversion\x18\x02 \x01(\tR\aversion\x12\x18\n" +
 	"\asummary\x18\x03 \x01(\tR\asummary\x12\"\n" +
 	"\fcapabilities\x18\x04 \x03(\tR\fcapabilities\x12@\n" +
-	"\rconfig_schema\x18\x05 \x01(\v2\x1b.coderhost.plugin.v1.SchemaR\fconfigSchema\"|\n" +
+	"\rconfig_schema\x18\x05 \x01(\v2\x1b.coderhost.plugin.v1.SchemaR\fconfigSchema\x12\x1a\n" +
+	"\bfeatures\x18\x06 \x03(\tR\bfeatures\"|\n" +
 	"\x06Schema\x12>\n" +
 	"\n" +
 	"attributes\x18\x01 \x03(\v2\x1e.coderhost.plugin.v1.AttributeR\n" +
@@ -1273,7 +1352,7 @@ const file_pluginv1_plugin_proto_rawDesc = "" +
 	"\x11ConfigureResponse\"4\n" +
 	"\x06Header\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x16\n" +
-	"\x06values\x18\x02 \x03(\tR\x06values\"\x8d\x02\n" +
+	"\x06values\x18\x02 \x03(\tR\x06values\"\xb4\x02\n" +
 	"\vHTTPRequest\x12\x16\n" +
 	"\x06method\x18\x01 \x01(\tR\x06method\x12\x12\n" +
 	"\x04path\x18\x02 \x01(\tR\x04path\x12\x1b\n" +
@@ -1285,7 +1364,12 @@ const file_pluginv1_plugin_proto_rawDesc = "" +
 	"\n" +
 	"request_id\x18\a \x01(\tR\trequestId\x12\x12\n" +
 	"\x04host\x18\b \x01(\tR\x04host\x12\x16\n" +
-	"\x06scheme\x18\t \x01(\tR\x06scheme\"\x87\x01\n" +
+	"\x06scheme\x18\t \x01(\tR\x06scheme\x12%\n" +
+	"\x0econtent_length\x18\n" +
+	" \x01(\x03R\rcontentLength\"[\n" +
+	"\x0fHTTPRequestPart\x124\n" +
+	"\x04head\x18\x01 \x01(\v2 .coderhost.plugin.v1.HTTPRequestR\x04head\x12\x12\n" +
+	"\x04body\x18\x02 \x01(\fR\x04body\"\x87\x01\n" +
 	"\fHTTPResponse\x12\x16\n" +
 	"\x06status\x18\x01 \x01(\x05R\x06status\x125\n" +
 	"\aheaders\x18\x02 \x03(\v2\x1b.coderhost.plugin.v1.HeaderR\aheaders\x12\x12\n" +
@@ -1320,12 +1404,13 @@ const file_pluginv1_plugin_proto_rawDesc = "" +
 	"\x0eannotation_key\x18\x02 \x01(\tR\rannotationKey\x12)\n" +
 	"\x10annotation_value\x18\x03 \x01(\tR\x0fannotationValue\"8\n" +
 	"\x11FindUsersResponse\x12#\n" +
-	"\rentities_json\x18\x01 \x03(\fR\fentitiesJson2\xe4\x02\n" +
+	"\rentities_json\x18\x01 \x03(\fR\fentitiesJson2\xc4\x03\n" +
 	"\x06Plugin\x12W\n" +
 	"\bDescribe\x12$.coderhost.plugin.v1.DescribeRequest\x1a%.coderhost.plugin.v1.DescribeResponse\x12Z\n" +
 	"\tConfigure\x12%.coderhost.plugin.v1.ConfigureRequest\x1a&.coderhost.plugin.v1.ConfigureResponse\x12R\n" +
 	"\tServeHTTP\x12 .coderhost.plugin.v1.HTTPRequest\x1a!.coderhost.plugin.v1.HTTPResponse0\x01\x12Q\n" +
-	"\x06Health\x12\".coderhost.plugin.v1.HealthRequest\x1a#.coderhost.plugin.v1.HealthResponse2\x9a\x02\n" +
+	"\x06Health\x12\".coderhost.plugin.v1.HealthRequest\x1a#.coderhost.plugin.v1.HealthResponse\x12^\n" +
+	"\x0fServeHTTPStream\x12$.coderhost.plugin.v1.HTTPRequestPart\x1a!.coderhost.plugin.v1.HTTPResponse(\x010\x012\x9a\x02\n" +
 	"\x04Host\x12Z\n" +
 	"\tRunScript\x12%.coderhost.plugin.v1.RunScriptRequest\x1a&.coderhost.plugin.v1.RunScriptResponse\x12Z\n" +
 	"\tGetEntity\x12%.coderhost.plugin.v1.GetEntityRequest\x1a&.coderhost.plugin.v1.GetEntityResponse\x12Z\n" +
@@ -1344,7 +1429,7 @@ func file_pluginv1_plugin_proto_rawDescGZIP() []byte {
 }
 
 var file_pluginv1_plugin_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_pluginv1_plugin_proto_msgTypes = make([]protoimpl.MessageInfo, 19)
+var file_pluginv1_plugin_proto_msgTypes = make([]protoimpl.MessageInfo, 20)
 var file_pluginv1_plugin_proto_goTypes = []any{
 	(HealthResponse_Status)(0), // 0: coderhost.plugin.v1.HealthResponse.Status
 	(*DescribeRequest)(nil),    // 1: coderhost.plugin.v1.DescribeRequest
@@ -1357,15 +1442,16 @@ var file_pluginv1_plugin_proto_goTypes = []any{
 	(*ConfigureResponse)(nil),  // 8: coderhost.plugin.v1.ConfigureResponse
 	(*Header)(nil),             // 9: coderhost.plugin.v1.Header
 	(*HTTPRequest)(nil),        // 10: coderhost.plugin.v1.HTTPRequest
-	(*HTTPResponse)(nil),       // 11: coderhost.plugin.v1.HTTPResponse
-	(*HealthRequest)(nil),      // 12: coderhost.plugin.v1.HealthRequest
-	(*HealthResponse)(nil),     // 13: coderhost.plugin.v1.HealthResponse
-	(*RunScriptRequest)(nil),   // 14: coderhost.plugin.v1.RunScriptRequest
-	(*RunScriptResponse)(nil),  // 15: coderhost.plugin.v1.RunScriptResponse
-	(*GetEntityRequest)(nil),   // 16: coderhost.plugin.v1.GetEntityRequest
-	(*GetEntityResponse)(nil),  // 17: coderhost.plugin.v1.GetEntityResponse
-	(*FindUsersRequest)(nil),   // 18: coderhost.plugin.v1.FindUsersRequest
-	(*FindUsersResponse)(nil),  // 19: coderhost.plugin.v1.FindUsersResponse
+	(*HTTPRequestPart)(nil),    // 11: coderhost.plugin.v1.HTTPRequestPart
+	(*HTTPResponse)(nil),       // 12: coderhost.plugin.v1.HTTPResponse
+	(*HealthRequest)(nil),      // 13: coderhost.plugin.v1.HealthRequest
+	(*HealthResponse)(nil),     // 14: coderhost.plugin.v1.HealthResponse
+	(*RunScriptRequest)(nil),   // 15: coderhost.plugin.v1.RunScriptRequest
+	(*RunScriptResponse)(nil),  // 16: coderhost.plugin.v1.RunScriptResponse
+	(*GetEntityRequest)(nil),   // 17: coderhost.plugin.v1.GetEntityRequest
+	(*GetEntityResponse)(nil),  // 18: coderhost.plugin.v1.GetEntityResponse
+	(*FindUsersRequest)(nil),   // 19: coderhost.plugin.v1.FindUsersRequest
+	(*FindUsersResponse)(nil),  // 20: coderhost.plugin.v1.FindUsersResponse
 }
 var file_pluginv1_plugin_proto_depIdxs = []int32{
 	3,  // 0: coderhost.plugin.v1.DescribeResponse.config_schema:type_name -> coderhost.plugin.v1.Schema
@@ -1374,27 +1460,30 @@ var file_pluginv1_plugin_proto_depIdxs = []int32{
 	3,  // 3: coderhost.plugin.v1.Block.schema:type_name -> coderhost.plugin.v1.Schema
 	6,  // 4: coderhost.plugin.v1.ConfigureRequest.host:type_name -> coderhost.plugin.v1.HostInfo
 	9,  // 5: coderhost.plugin.v1.HTTPRequest.headers:type_name -> coderhost.plugin.v1.Header
-	9,  // 6: coderhost.plugin.v1.HTTPResponse.headers:type_name -> coderhost.plugin.v1.Header
-	0,  // 7: coderhost.plugin.v1.HealthResponse.status:type_name -> coderhost.plugin.v1.HealthResponse.Status
-	1,  // 8: coderhost.plugin.v1.Plugin.Describe:input_type -> coderhost.plugin.v1.DescribeRequest
-	7,  // 9: coderhost.plugin.v1.Plugin.Configure:input_type -> coderhost.plugin.v1.ConfigureRequest
-	10, // 10: coderhost.plugin.v1.Plugin.ServeHTTP:input_type -> coderhost.plugin.v1.HTTPRequest
-	12, // 11: coderhost.plugin.v1.Plugin.Health:input_type -> coderhost.plugin.v1.HealthRequest
-	14, // 12: coderhost.plugin.v1.Host.RunScript:input_type -> coderhost.plugin.v1.RunScriptRequest
-	16, // 13: coderhost.plugin.v1.Host.GetEntity:input_type -> coderhost.plugin.v1.GetEntityRequest
-	18, // 14: coderhost.plugin.v1.Host.FindUsers:input_type -> coderhost.plugin.v1.FindUsersRequest
-	2,  // 15: coderhost.plugin.v1.Plugin.Describe:output_type -> coderhost.plugin.v1.DescribeResponse
-	8,  // 16: coderhost.plugin.v1.Plugin.Configure:output_type -> coderhost.plugin.v1.ConfigureResponse
-	11, // 17: coderhost.plugin.v1.Plugin.ServeHTTP:output_type -> coderhost.plugin.v1.HTTPResponse
-	13, // 18: coderhost.plugin.v1.Plugin.Health:output_type -> coderhost.plugin.v1.HealthResponse
-	15, // 19: coderhost.plugin.v1.Host.RunScript:output_type -> coderhost.plugin.v1.RunScriptResponse
-	17, // 20: coderhost.plugin.v1.Host.GetEntity:output_type -> coderhost.plugin.v1.GetEntityResponse
-	19, // 21: coderhost.plugin.v1.Host.FindUsers:output_type -> coderhost.plugin.v1.FindUsersResponse
-	15, // [15:22] is the sub-list for method output_type
-	8,  // [8:15] is the sub-list for method input_type
-	8,  // [8:8] is the sub-list for extension type_name
-	8,  // [8:8] is the sub-list for extension extendee
-	0,  // [0:8] is the sub-list for field type_name
+	10, // 6: coderhost.plugin.v1.HTTPRequestPart.head:type_name -> coderhost.plugin.v1.HTTPRequest
+	9,  // 7: coderhost.plugin.v1.HTTPResponse.headers:type_name -> coderhost.plugin.v1.Header
+	0,  // 8: coderhost.plugin.v1.HealthResponse.status:type_name -> coderhost.plugin.v1.HealthResponse.Status
+	1,  // 9: coderhost.plugin.v1.Plugin.Describe:input_type -> coderhost.plugin.v1.DescribeRequest
+	7,  // 10: coderhost.plugin.v1.Plugin.Configure:input_type -> coderhost.plugin.v1.ConfigureRequest
+	10, // 11: coderhost.plugin.v1.Plugin.ServeHTTP:input_type -> coderhost.plugin.v1.HTTPRequest
+	13, // 12: coderhost.plugin.v1.Plugin.Health:input_type -> coderhost.plugin.v1.HealthRequest
+	11, // 13: coderhost.plugin.v1.Plugin.ServeHTTPStream:input_type -> coderhost.plugin.v1.HTTPRequestPart
+	15, // 14: coderhost.plugin.v1.Host.RunScript:input_type -> coderhost.plugin.v1.RunScriptRequest
+	17, // 15: coderhost.plugin.v1.Host.GetEntity:input_type -> coderhost.plugin.v1.GetEntityRequest
+	19, // 16: coderhost.plugin.v1.Host.FindUsers:input_type -> coderhost.plugin.v1.FindUsersRequest
+	2,  // 17: coderhost.plugin.v1.Plugin.Describe:output_type -> coderhost.plugin.v1.DescribeResponse
+	8,  // 18: coderhost.plugin.v1.Plugin.Configure:output_type -> coderhost.plugin.v1.ConfigureResponse
+	12, // 19: coderhost.plugin.v1.Plugin.ServeHTTP:output_type -> coderhost.plugin.v1.HTTPResponse
+	14, // 20: coderhost.plugin.v1.Plugin.Health:output_type -> coderhost.plugin.v1.HealthResponse
+	12, // 21: coderhost.plugin.v1.Plugin.ServeHTTPStream:output_type -> coderhost.plugin.v1.HTTPResponse
+	16, // 22: coderhost.plugin.v1.Host.RunScript:output_type -> coderhost.plugin.v1.RunScriptResponse
+	18, // 23: coderhost.plugin.v1.Host.GetEntity:output_type -> coderhost.plugin.v1.GetEntityResponse
+	20, // 24: coderhost.plugin.v1.Host.FindUsers:output_type -> coderhost.plugin.v1.FindUsersResponse
+	17, // [17:25] is the sub-list for method output_type
+	9,  // [9:17] is the sub-list for method input_type
+	9,  // [9:9] is the sub-list for extension type_name
+	9,  // [9:9] is the sub-list for extension extendee
+	0,  // [0:9] is the sub-list for field type_name
 }
 
 func init() { file_pluginv1_plugin_proto_init() }
@@ -1408,7 +1497,7 @@ func file_pluginv1_plugin_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_pluginv1_plugin_proto_rawDesc), len(file_pluginv1_plugin_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   19,
+			NumMessages:   20,
 			NumExtensions: 0,
 			NumServices:   2,
 		},

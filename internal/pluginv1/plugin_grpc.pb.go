@@ -25,10 +25,11 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	Plugin_Describe_FullMethodName  = "/coderhost.plugin.v1.Plugin/Describe"
-	Plugin_Configure_FullMethodName = "/coderhost.plugin.v1.Plugin/Configure"
-	Plugin_ServeHTTP_FullMethodName = "/coderhost.plugin.v1.Plugin/ServeHTTP"
-	Plugin_Health_FullMethodName    = "/coderhost.plugin.v1.Plugin/Health"
+	Plugin_Describe_FullMethodName        = "/coderhost.plugin.v1.Plugin/Describe"
+	Plugin_Configure_FullMethodName       = "/coderhost.plugin.v1.Plugin/Configure"
+	Plugin_ServeHTTP_FullMethodName       = "/coderhost.plugin.v1.Plugin/ServeHTTP"
+	Plugin_Health_FullMethodName          = "/coderhost.plugin.v1.Plugin/Health"
+	Plugin_ServeHTTPStream_FullMethodName = "/coderhost.plugin.v1.Plugin/ServeHTTPStream"
 )
 
 // PluginClient is the client API for Plugin service.
@@ -48,6 +49,14 @@ type PluginClient interface {
 	ServeHTTP(ctx context.Context, in *HTTPRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[HTTPResponse], error)
 	// Health reports whether the plugin can serve.
 	Health(ctx context.Context, in *HealthRequest, opts ...grpc.CallOption) (*HealthResponse, error)
+	// ServeHTTPStream is ServeHTTP with the request body streamed in parts,
+	// so neither side holds a whole large body: the first part has the
+	// request without its body, each further part the next piece, and the
+	// host closes its side after the last. The
+	// plugin may answer before it has read the body; the host then stops
+	// sending. The host uses it only with plugins that list
+	// "request_body_stream" in DescribeResponse.features.
+	ServeHTTPStream(ctx context.Context, opts ...grpc.CallOption) (grpc.BidiStreamingClient[HTTPRequestPart, HTTPResponse], error)
 }
 
 type pluginClient struct {
@@ -107,6 +116,19 @@ func (c *pluginClient) Health(ctx context.Context, in *HealthRequest, opts ...gr
 	return out, nil
 }
 
+func (c *pluginClient) ServeHTTPStream(ctx context.Context, opts ...grpc.CallOption) (grpc.BidiStreamingClient[HTTPRequestPart, HTTPResponse], error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	stream, err := c.cc.NewStream(ctx, &Plugin_ServiceDesc.Streams[1], Plugin_ServeHTTPStream_FullMethodName, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &grpc.GenericClientStream[HTTPRequestPart, HTTPResponse]{ClientStream: stream}
+	return x, nil
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type Plugin_ServeHTTPStreamClient = grpc.BidiStreamingClient[HTTPRequestPart, HTTPResponse]
+
 // PluginServer is the server API for Plugin service.
 // All implementations must embed UnimplementedPluginServer
 // for forward compatibility.
@@ -124,6 +146,14 @@ type PluginServer interface {
 	ServeHTTP(*HTTPRequest, grpc.ServerStreamingServer[HTTPResponse]) error
 	// Health reports whether the plugin can serve.
 	Health(context.Context, *HealthRequest) (*HealthResponse, error)
+	// ServeHTTPStream is ServeHTTP with the request body streamed in parts,
+	// so neither side holds a whole large body: the first part has the
+	// request without its body, each further part the next piece, and the
+	// host closes its side after the last. The
+	// plugin may answer before it has read the body; the host then stops
+	// sending. The host uses it only with plugins that list
+	// "request_body_stream" in DescribeResponse.features.
+	ServeHTTPStream(grpc.BidiStreamingServer[HTTPRequestPart, HTTPResponse]) error
 	mustEmbedUnimplementedPluginServer()
 }
 
@@ -145,6 +175,9 @@ func (UnimplementedPluginServer) ServeHTTP(*HTTPRequest, grpc.ServerStreamingSer
 }
 func (UnimplementedPluginServer) Health(context.Context, *HealthRequest) (*HealthResponse, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method Health not implemented")
+}
+func (UnimplementedPluginServer) ServeHTTPStream(grpc.BidiStreamingServer[HTTPRequestPart, HTTPResponse]) error {
+	return status.Errorf(codes.Unimplemented, "method ServeHTTPStream not implemented")
 }
 func (UnimplementedPluginServer) mustEmbedUnimplementedPluginServer() {}
 func (UnimplementedPluginServer) testEmbeddedByValue()                {}
@@ -232,6 +265,13 @@ func _Plugin_Health_Handler(srv interface{}, ctx context.Context, dec func(inter
 	return interceptor(ctx, in, info, handler)
 }
 
+func _Plugin_ServeHTTPStream_Handler(srv interface{}, stream grpc.ServerStream) error {
+	return srv.(PluginServer).ServeHTTPStream(&grpc.GenericServerStream[HTTPRequestPart, HTTPResponse]{ServerStream: stream})
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type Plugin_ServeHTTPStreamServer = grpc.BidiStreamingServer[HTTPRequestPart, HTTPResponse]
+
 // Plugin_ServiceDesc is the grpc.ServiceDesc for Plugin service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -257,6 +297,12 @@ var Plugin_ServiceDesc = grpc.ServiceDesc{
 			StreamName:    "ServeHTTP",
 			Handler:       _Plugin_ServeHTTP_Handler,
 			ServerStreams: true,
+		},
+		{
+			StreamName:    "ServeHTTPStream",
+			Handler:       _Plugin_ServeHTTPStream_Handler,
+			ServerStreams: true,
+			ClientStreams: true,
 		},
 	},
 	Metadata: "pluginv1/plugin.proto",

@@ -1,17 +1,15 @@
 package protocol
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"os"
-	"runtime/debug"
-	"strings"
+	"strconv"
+	"sync"
 	"time"
 
 	"google.golang.org/grpc/codes"
@@ -39,89 +37,440 @@ func WriteError(w http.ResponseWriter, code int, message, detail string) {
 	_, _ = w.Write(append(b, '\n'))
 }
 
-// panicOutput receives panic reports from plugin handlers; stderr reaches the
-// host log through go-plugin.
-var panicOutput io.Writer = os.Stderr
+// FeatureRequestBodyStream is the DescribeResponse feature of a plugin that
+// serves ServeHTTPStream.
+const FeatureRequestBodyStream = "request_body_stream"
+
+// Why the host gave up on an exchange before the plugin answered; the
+// cause of the exchange's context.
+var (
+	errBodyTooLarge = errors.New("request body too large")
+	errNoAnswer     = errors.New("the plugin did not start its answer in time")
+)
+
+// aLongTimeAgo is a read deadline that interrupts a pending read at once.
+var aLongTimeAgo = time.Unix(1, 0)
 
 // ServeHTTP carries r to the plugin and writes the plugin's answer to w as
 // it arrives: the plugin's flushes reach the client, so event streams work.
 // The request id and plugin id come from r's context (WithRequestID,
-// WithPlugin). Bodies over the client's limit get a 413; a plugin that
-// cannot be reached gets a 503; a plugin that runs out of time gets a 504.
-// A response the plugin breaks off after it started is cut off, so the
-// client does not take it for a whole one.
+// WithPlugin).
+//
+// A plugin that serves ServeHTTPStream gets the request body in parts as it
+// arrives, and may answer before reading it; otherwise the body is read
+// into memory first, within the client's MaxBufferedBytes. Bodies over
+// MaxBodyBytes get a 413, a body the client does not deliver in time (the
+// server's read timeout) a 408, a plugin that cannot be reached or whose
+// buffering budget is spent a 503, and a plugin that does not start its
+// answer within Timeout a 504. A response the plugin breaks off after it
+// started is cut off, so the client does not take it for a whole one. A
+// client that went away gets nothing.
 func (c *Client) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	var body []byte
-	if r.Body != nil && r.Body != http.NoBody {
-		var err error
-		body, err = io.ReadAll(io.LimitReader(r.Body, c.maxBody+1))
-		if err != nil {
-			WriteError(w, http.StatusBadRequest, "Could not read the request body.", err.Error())
-			return
-		}
-		if int64(len(body)) > c.maxBody {
-			WriteError(w, http.StatusRequestEntityTooLarge,
-				fmt.Sprintf("Request body is larger than the limit of %d bytes.", c.maxBody),
-				"Send a smaller body, or raise max_body in the plugin block of the configuration.")
-			return
-		}
-	}
-	req := &pluginv1.HTTPRequest{
-		Method:     r.Method,
-		Path:       r.URL.EscapedPath(),
-		RawQuery:   r.URL.RawQuery,
-		Headers:    toHeaders(r.Header),
-		Body:       body,
-		RemoteAddr: r.RemoteAddr,
-		RequestId:  RequestID(r.Context()),
-		Host:       r.Host,
-		Scheme:     scheme(r),
-	}
-	ctx, cancel := context.WithCancel(r.Context())
-	defer cancel()
-	stream, err := c.rpc.ServeHTTP(ctx, req)
-	if err != nil {
-		writeCallError(w, r.Context(), pluginFrom(r.Context()), err)
+	max := c.limits.MaxBodyBytes
+	hasBody := r.Body != nil && r.Body != http.NoBody && r.ContentLength != 0
+	if r.ContentLength > max {
+		writeTooLarge(w, max)
 		return
 	}
-	head, err := stream.Recv()
+	req := &pluginv1.HTTPRequest{
+		Method:        r.Method,
+		Path:          r.URL.EscapedPath(),
+		RawQuery:      r.URL.RawQuery,
+		Headers:       toHeaders(r.Header),
+		RemoteAddr:    r.RemoteAddr,
+		RequestId:     RequestID(r.Context()),
+		Host:          r.Host,
+		Scheme:        scheme(r),
+		ContentLength: r.ContentLength,
+	}
+	if !hasBody {
+		req.ContentLength = 0
+	}
+	ex := &exchange{c: c, w: w, r: r, rc: http.NewResponseController(w)}
+	ex.ctx, ex.cancel = context.WithCancel(r.Context())
+	defer ex.cancel()
+	if t := c.limits.Timeout; t > 0 {
+		ex.timer = time.AfterFunc(t, func() {
+			ex.abandon(errNoAnswer)
+			ex.interrupt()
+		})
+		defer ex.timer.Stop()
+	}
+	if c.streams.Load() {
+		ex.streamed(req, hasBody)
+		return
+	}
+	ex.buffered(req, hasBody)
+}
+
+// exchange is one request on its way to the plugin and back.
+type exchange struct {
+	c      *Client
+	w      http.ResponseWriter
+	r      *http.Request
+	rc     *http.ResponseController
+	ctx    context.Context
+	cancel context.CancelFunc
+	timer  *time.Timer // the plugin's time to answer; stopped at its first part
+	sender *bodySender // streams the body, when there is one to stream
+
+	// The state below is what decides the answer when the plugin's does
+	// not come. A body read that fails cancels r's context, and with it
+	// ctx, before the reader can say why, so the reasons are kept here
+	// rather than read from contexts.
+	mu          sync.Mutex
+	why         error // why the host gave up on the plugin's answer, if it did
+	bodyErr     error // how the client failed to deliver its body, if it did
+	bodyOpen    bool  // the body is being read and has not ended
+	interrupted bool  // the host cut a body read short itself
+}
+
+// abandon stops waiting for the plugin and remembers why.
+func (ex *exchange) abandon(why error) {
+	ex.mu.Lock()
+	if ex.why == nil {
+		ex.why = why
+	}
+	ex.mu.Unlock()
+	ex.cancel()
+}
+
+// interrupt makes a body read that waits for the client return at once.
+func (ex *exchange) interrupt() {
+	ex.mu.Lock()
+	defer ex.mu.Unlock()
+	ex.interrupted = true
+	if ex.bodyOpen {
+		_ = ex.rc.SetReadDeadline(aLongTimeAgo)
+	}
+}
+
+// bodyStarted marks the body as being read.
+func (ex *exchange) bodyStarted() {
+	ex.mu.Lock()
+	ex.bodyOpen = true
+	ex.mu.Unlock()
+}
+
+// bodyEnded records how reading the body ended (io.EOF: complete). It
+// returns the error when it is the client's failure, and nil when the body
+// is complete or the host interrupted the read itself.
+func (ex *exchange) bodyEnded(err error) error {
+	ex.mu.Lock()
+	defer ex.mu.Unlock()
+	ex.bodyOpen = false
+	if err == nil || err == io.EOF || ex.interrupted {
+		return nil
+	}
+	if ex.bodyErr == nil {
+		ex.bodyErr = err
+	}
+	return err
+}
+
+func (ex *exchange) state() (why, bodyErr error, interrupted bool) {
+	ex.mu.Lock()
+	defer ex.mu.Unlock()
+	return ex.why, ex.bodyErr, ex.interrupted
+}
+
+// clientGone reports a client that went away: net/http cancelled its
+// context, and not because the host interrupted a body read.
+func (ex *exchange) clientGone() bool {
+	_, _, interrupted := ex.state()
+	return ex.r.Context().Err() != nil && !interrupted
+}
+
+// buffered reads the whole body, within the plugin's buffering budget, and
+// sends it in one ServeHTTP call.
+func (ex *exchange) buffered(req *pluginv1.HTTPRequest, hasBody bool) {
+	if hasBody {
+		body, held, ok := ex.readBuffered()
+		defer ex.c.buffered.Add(-held)
+		if !ok {
+			return
+		}
+		req.Body = body
+		req.ContentLength = int64(len(body))
+	}
+	stream, err := ex.c.rpc.ServeHTTP(ex.ctx, req)
+	if err != nil {
+		ex.failed(err)
+		return
+	}
+	ex.relay(stream.Recv)
+}
+
+// readBuffered reads the request body, holding its bytes against the
+// plugin's budget as they arrive. held is what to give back afterwards.
+func (ex *exchange) readBuffered() (body []byte, held int64, ok bool) {
+	c, r := ex.c, ex.r
+	hold := func(n int64) bool {
+		if c.buffered.Add(n) > c.limits.MaxBufferedBytes {
+			c.buffered.Add(-n)
+			return false
+		}
+		held += n
+		return true
+	}
+	busy := func() {
+		ex.w.Header().Set("Retry-After", "1")
+		WriteError(ex.w, http.StatusServiceUnavailable,
+			fmt.Sprintf("Plugin %q is busy with other large requests.", pluginFrom(r.Context())),
+			"Retry shortly. The host holds at most max_in_flight bytes of request bodies at once for this plugin.")
+	}
+	ex.bodyStarted()
+	failed := func(err error) ([]byte, int64, bool) {
+		if ex.bodyEnded(err) != nil {
+			ex.bodyFailed(err)
+		} else {
+			ex.failed(err)
+		}
+		return nil, held, false
+	}
+	if r.ContentLength > 0 {
+		// Known up front: refuse before reading any of it.
+		if !hold(r.ContentLength) {
+			ex.bodyEnded(nil)
+			busy()
+			return nil, held, false
+		}
+		body = make([]byte, r.ContentLength)
+		if _, err := io.ReadFull(r.Body, body); err != nil {
+			return failed(err)
+		}
+		ex.bodyEnded(nil)
+		return body, held, true
+	}
+	limit := c.limits.MaxBodyBytes
+	for {
+		if len(body) == cap(body) {
+			// Unknown length: double the buffer (up to one byte over the
+			// limit, which tells an oversized body), holding each growth
+			// before it is allocated.
+			grow := min(max(int64(cap(body)), chunkSize), limit+1-int64(cap(body)))
+			if !hold(grow) {
+				ex.bodyEnded(nil)
+				busy()
+				return nil, held, false
+			}
+			nb := make([]byte, len(body), int64(cap(body))+grow)
+			copy(nb, body)
+			body = nb
+		}
+		n, err := r.Body.Read(body[len(body):cap(body)])
+		body = body[:len(body)+n]
+		if int64(len(body)) > limit {
+			ex.bodyEnded(nil)
+			writeTooLarge(ex.w, limit)
+			return nil, held, false
+		}
+		if err == io.EOF {
+			ex.bodyEnded(nil)
+			return body, held, true
+		}
+		if err != nil {
+			return failed(err)
+		}
+	}
+}
+
+// streamed sends the request over ServeHTTPStream, the body in parts read
+// as they arrive, while the plugin's answer is relayed. The first part goes
+// out at once, even for a small body, so a plugin that answers without the
+// body never waits for a slow client.
+func (ex *exchange) streamed(req *pluginv1.HTTPRequest, hasBody bool) {
+	stream, err := ex.c.rpc.ServeHTTPStream(ex.ctx)
+	if err != nil {
+		ex.failed(err)
+		return
+	}
+	if err := stream.Send(&pluginv1.HTTPRequestPart{Head: req}); err != nil {
+		// The real error comes with Recv.
+		ex.relay(stream.Recv)
+		return
+	}
+	if !hasBody {
+		_ = stream.CloseSend()
+		ex.relay(stream.Recv)
+		return
+	}
+	// The plugin may answer while the body still arrives: keep net/http
+	// from draining the body once the answer starts.
+	_ = ex.rc.EnableFullDuplex()
+	ex.bodyStarted()
+	ex.sender = &bodySender{ex: ex, send: stream.Send, closeSend: stream.CloseSend, done: make(chan struct{})}
+	go ex.sender.run()
+	defer ex.sender.stop()
+	ex.relay(stream.Recv)
+}
+
+// bodySender streams the request body to the plugin.
+type bodySender struct {
+	ex        *exchange
+	send      func(*pluginv1.HTTPRequestPart) error
+	closeSend func() error
+
+	done     chan struct{}
+	stopOnce sync.Once
+}
+
+func (s *bodySender) run() {
+	defer close(s.done)
+	ex := s.ex
+	var total int64
+	// One buffer for every part: Send has encoded a part into a buffer of
+	// its own by the time it returns.
+	buf := make([]byte, chunkSize)
+	for {
+		n, err := ex.r.Body.Read(buf)
+		total += int64(n)
+		if total > ex.c.limits.MaxBodyBytes {
+			ex.abandon(errBodyTooLarge)
+			return
+		}
+		if n > 0 {
+			if s.send(&pluginv1.HTTPRequestPart{Body: buf[:n]}) != nil {
+				return // the plugin has answered or is gone; the answer says which
+			}
+		}
+		switch {
+		case err == io.EOF:
+			ex.bodyEnded(nil)
+			_ = s.closeSend()
+			return
+		case err != nil:
+			if ex.bodyEnded(err) != nil {
+				ex.cancel()
+			}
+			return
+		}
+	}
+}
+
+// stop ends the sender once the answer is relayed: a read still waiting for
+// the client is interrupted, since nothing may read the body once the
+// handler returns and the plugin needs no more of it.
+func (s *bodySender) stop() {
+	s.stopOnce.Do(func() {
+		s.ex.interrupt()
+		s.ex.cancel()
+	})
+	<-s.done
+}
+
+// relay writes the plugin's answer, part by part, as it arrives.
+func (ex *exchange) relay(recv func() (*pluginv1.HTTPResponse, error)) {
+	w, r := ex.w, ex.r
+	head, err := recv()
+	if ex.timer != nil {
+		ex.timer.Stop()
+	}
 	if err != nil {
 		if errors.Is(err, io.EOF) {
 			err = status.Error(codes.Internal, "the plugin ended the response before sending it")
 		}
-		writeCallError(w, r.Context(), pluginFrom(r.Context()), err)
+		ex.failed(err)
 		return
 	}
 	fromHeaders(w.Header(), head.GetHeaders())
+	if m := ex.c.mount.Load(); m != nil {
+		rewriteLocation(w.Header(), *m, r.URL.EscapedPath())
+	}
 	code := int(head.GetStatus())
 	if code < 100 || code > 999 {
 		code = http.StatusOK
 	}
 	w.WriteHeader(code)
-	rc := http.NewResponseController(w)
 	for part := head; ; {
 		if r.Method != http.MethodHead && len(part.GetBody()) > 0 {
 			if _, err := w.Write(part.GetBody()); err != nil {
-				return // the client went away; cancel stops the plugin's handler
+				return // the client went away; the deferred cancel stops the plugin's handler
 			}
 		}
 		if part.GetFlush() {
-			if d := writeTimeoutFrom(r.Context()); d > 0 {
-				_ = rc.SetWriteDeadline(time.Now().Add(d))
-			}
-			_ = rc.Flush()
+			ex.renewWriteDeadline()
+			_ = ex.rc.Flush()
 		}
-		part, err = stream.Recv()
+		part, err = recv()
 		if errors.Is(err, io.EOF) {
 			return
 		}
 		if err != nil {
-			if r.Context().Err() == nil {
+			if !ex.clientGone() {
+				// Cut the connection, so the client does not take what
+				// it got for the whole answer.
 				panic(http.ErrAbortHandler)
 			}
 			return
 		}
 	}
+}
+
+// renewWriteDeadline grants the response the server's write timeout again.
+func (ex *exchange) renewWriteDeadline() {
+	if d := writeTimeoutFrom(ex.r.Context()); d > 0 {
+		_ = ex.rc.SetWriteDeadline(time.Now().Add(d))
+	}
+}
+
+// failed answers an exchange that ended before the plugin's answer began.
+func (ex *exchange) failed(err error) {
+	w, r := ex.w, ex.r
+	if ex.sender != nil {
+		if r.Context().Err() != nil {
+			// A body read failed (which cancels r's context, and so the
+			// exchange), or fails now for a client that left: let the
+			// sender record how before deciding.
+			<-ex.sender.done
+		} else {
+			ex.sender.stop()
+		}
+	}
+	why, bodyErr, _ := ex.state()
+	if bodyErr != nil {
+		// The client failed to deliver the body, whatever else happened
+		// meanwhile.
+		ex.bodyFailed(bodyErr)
+		return
+	}
+	if ex.clientGone() {
+		return // nobody to answer
+	}
+	// However long the wait was, the client gets to read why it ended.
+	ex.renewWriteDeadline()
+	switch {
+	case errors.Is(why, errBodyTooLarge):
+		writeTooLarge(w, ex.c.limits.MaxBodyBytes)
+	case errors.Is(why, errNoAnswer):
+		WriteError(w, http.StatusGatewayTimeout, subject(r.Context())+" did not answer in time.",
+			fmt.Sprintf("No answer within %s; the plugin block's timeout sets this limit.", ex.c.limits.Timeout))
+	default:
+		writeCallError(w, r.Context(), err)
+	}
+}
+
+// bodyFailed answers a request whose body the client did not deliver: too
+// slowly (408; net/http has cancelled the request's context, but the client
+// is still there to read the answer), or not at all.
+func (ex *exchange) bodyFailed(err error) {
+	ex.w.Header().Set("Connection", "close")
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		WriteError(ex.w, http.StatusRequestTimeout, "The request body did not arrive in time.",
+			"The host's read_timeout bounds the time to send a request.")
+		return
+	}
+	if ex.r.Context().Err() != nil {
+		return // the client went away
+	}
+	WriteError(ex.w, http.StatusBadRequest, "Could not read the request body.", err.Error())
+}
+
+func writeTooLarge(w http.ResponseWriter, max int64) {
+	w.Header().Set("Connection", "close")
+	WriteError(w, http.StatusRequestEntityTooLarge,
+		"Request body is larger than the limit of "+strconv.FormatInt(max, 10)+" bytes.",
+		"Send a smaller body, or raise max_body in the plugin block of the configuration.")
 }
 
 func scheme(r *http.Request) string {
@@ -131,221 +480,23 @@ func scheme(r *http.Request) string {
 	return "http"
 }
 
-func writeCallError(w http.ResponseWriter, ctx context.Context, name string, err error) {
-	st, _ := status.FromError(err)
-	subject := "The plugin"
-	if name != "" {
-		subject = fmt.Sprintf("Plugin %q", name)
+func subject(ctx context.Context) string {
+	if name := pluginFrom(ctx); name != "" {
+		return fmt.Sprintf("Plugin %q", name)
 	}
+	return "The plugin"
+}
+
+func writeCallError(w http.ResponseWriter, ctx context.Context, err error) {
+	st, _ := status.FromError(err)
 	switch {
-	case ctx.Err() != nil:
-		// The client went away or the host's deadline passed.
-		WriteError(w, http.StatusGatewayTimeout, subject+" did not answer in time.", ctx.Err().Error())
 	case st.Code() == codes.Unavailable || st.Code() == codes.Canceled:
 		w.Header().Set("Retry-After", "1")
-		WriteError(w, http.StatusServiceUnavailable, subject+" is not available right now.",
+		WriteError(w, http.StatusServiceUnavailable, subject(ctx)+" is not available right now.",
 			"coderhost restarts crashed plugins automatically; retry shortly.")
 	case st.Code() == codes.DeadlineExceeded:
-		WriteError(w, http.StatusGatewayTimeout, subject+" did not answer in time.", st.Message())
+		WriteError(w, http.StatusGatewayTimeout, subject(ctx)+" did not answer in time.", st.Message())
 	default:
-		WriteError(w, http.StatusBadGateway, subject+" failed to handle the request.", st.Message())
+		WriteError(w, http.StatusBadGateway, subject(ctx)+" failed to handle the request.", st.Message())
 	}
-}
-
-// chunkSize is how much response body the plugin side buffers before it
-// sends a part without being asked to flush.
-const chunkSize = 32 << 10
-
-// serveHTTP runs req through h on the plugin side and sends the response as
-// it is written: one part for an ordinary response, more when the handler
-// flushes or writes more than chunkSize. stripPrefix is removed from the
-// path so handlers see paths relative to their mount point. maxBody bounds
-// the request body accepted.
-func serveHTTP(ctx context.Context, h http.Handler, req *pluginv1.HTTPRequest, stripPrefix string, maxBody int64,
-	send func(*pluginv1.HTTPResponse) error) (err error) {
-	if maxBody <= 0 {
-		maxBody = DefaultMaxBodyBytes
-	}
-	if int64(len(req.GetBody())) > maxBody {
-		return send(errorResponse(http.StatusRequestEntityTooLarge,
-			fmt.Sprintf("Request body is larger than the plugin's limit of %d bytes.", maxBody), ""))
-	}
-	r, msg, detail := buildRequest(ctx, req, stripPrefix)
-	if r == nil {
-		return send(errorResponse(http.StatusBadRequest, msg, detail))
-	}
-	sw := &streamWriter{header: make(http.Header), send: send}
-	defer func() {
-		p := recover()
-		if p == nil {
-			return
-		}
-		if p != http.ErrAbortHandler {
-			_, _ = fmt.Fprintf(panicOutput, "panic serving %s %s: %v\n%s", req.GetMethod(), req.GetPath(), p, debug.Stack())
-		}
-		if sw.sent {
-			// Too late for an error page: break the stream off.
-			err = status.Errorf(codes.Aborted, "the plugin's handler stopped mid-response: %v", p)
-			return
-		}
-		if p == http.ErrAbortHandler {
-			err = send(errorResponse(http.StatusBadGateway, "The plugin aborted the request.", ""))
-			return
-		}
-		err = send(errorResponse(http.StatusInternalServerError, "The plugin failed while handling the request.",
-			fmt.Sprintf("panic: %v", p)))
-	}()
-	h.ServeHTTP(sw, r)
-	return sw.finish()
-}
-
-// buildRequest turns the wire request into the http.Request a handler sees,
-// or says why it cannot.
-func buildRequest(ctx context.Context, req *pluginv1.HTTPRequest, stripPrefix string) (*http.Request, string, string) {
-	escaped := req.GetPath()
-	if escaped == "" {
-		escaped = "/"
-	}
-	u := &url.URL{RawQuery: req.GetRawQuery()}
-	p, err := url.PathUnescape(escaped)
-	if err != nil {
-		return nil, "Malformed request path.", err.Error()
-	}
-	u.Path, u.RawPath = p, escaped
-	if u.RawPath == u.Path {
-		u.RawPath = ""
-	}
-	if stripPrefix != "" {
-		prefix := strings.TrimSuffix(stripPrefix, "/")
-		if trimmed, ok := strings.CutPrefix(u.Path, prefix); ok {
-			if !strings.HasPrefix(trimmed, "/") {
-				trimmed = "/" + trimmed
-			}
-			if u.RawPath != "" {
-				raw := strings.TrimPrefix(u.RawPath, prefix)
-				if !strings.HasPrefix(raw, "/") {
-					raw = "/" + raw
-				}
-				u.RawPath = raw
-			}
-			u.Path = trimmed
-		}
-	}
-	body := req.GetBody()
-	r, err := http.NewRequestWithContext(ctx, req.GetMethod(), "/", bytes.NewReader(body))
-	if err != nil {
-		return nil, "Malformed request.", err.Error()
-	}
-	r.URL = u
-	r.RequestURI = u.RequestURI()
-	r.Host = req.GetHost()
-	r.RemoteAddr = req.GetRemoteAddr()
-	r.ContentLength = int64(len(body))
-	if len(body) == 0 {
-		r.Body = http.NoBody
-	}
-	fromHeaders(r.Header, req.GetHeaders())
-	if id := req.GetRequestId(); id != "" {
-		r.Header.Set("X-Request-Id", id)
-	}
-	if req.GetScheme() == "https" {
-		// The plugin never terminates TLS; the scheme travels in
-		// X-Forwarded-Proto.
-		r.Header.Set("X-Forwarded-Proto", "https")
-	}
-	return r, "", ""
-}
-
-func errorResponse(code int, message, detail string) *pluginv1.HTTPResponse {
-	b, _ := json.Marshal(ErrorBody{Message: message, Detail: detail})
-	return &pluginv1.HTTPResponse{
-		Status: int32(code),
-		Headers: []*pluginv1.Header{
-			{Name: "Content-Type", Values: []string{"application/json; charset=utf-8"}},
-		},
-		Body: append(b, '\n'),
-	}
-}
-
-// streamWriter is the http.ResponseWriter of a handler on the plugin side.
-// It buffers up to chunkSize and sends a part when full, when the handler
-// flushes, and when it returns.
-type streamWriter struct {
-	header http.Header
-	status int
-	buf    []byte
-	sent   bool // the status and headers are on their way
-	send   func(*pluginv1.HTTPResponse) error
-	err    error
-}
-
-func (w *streamWriter) Header() http.Header { return w.header }
-
-func (w *streamWriter) WriteHeader(code int) {
-	if w.status == 0 {
-		w.status = code
-	}
-}
-
-func (w *streamWriter) Write(p []byte) (int, error) {
-	if w.err != nil {
-		return 0, w.err
-	}
-	if w.status == 0 {
-		w.status = http.StatusOK
-	}
-	w.buf = append(w.buf, p...)
-	if len(w.buf) >= chunkSize {
-		w.sendPart(false)
-	}
-	if w.err != nil {
-		return 0, w.err
-	}
-	return len(p), nil
-}
-
-// Flush sends what the handler wrote so far, and tells the host to flush it
-// to the client.
-func (w *streamWriter) Flush() {
-	if w.err != nil {
-		return
-	}
-	if w.status == 0 {
-		w.status = http.StatusOK
-	}
-	w.sendPart(true)
-}
-
-// FlushError is Flush for http.ResponseController, reporting a client that
-// went away.
-func (w *streamWriter) FlushError() error {
-	w.Flush()
-	return w.err
-}
-
-func (w *streamWriter) sendPart(flush bool) {
-	part := &pluginv1.HTTPResponse{Body: w.buf, Flush: flush}
-	w.buf = nil
-	if !w.sent {
-		if w.status == 0 {
-			w.status = http.StatusOK
-		}
-		if w.header.Get("Content-Type") == "" && len(part.Body) > 0 {
-			w.header.Set("Content-Type", http.DetectContentType(part.Body))
-		}
-		part.Status, part.Headers = int32(w.status), toHeaders(w.header)
-		w.sent = true
-	}
-	if err := w.send(part); err != nil {
-		w.err = fmt.Errorf("send the response to the host: %w", err)
-	}
-}
-
-// finish sends whatever the handler left: the whole response when it never
-// flushed.
-func (w *streamWriter) finish() error {
-	if w.err == nil && (!w.sent || len(w.buf) > 0) {
-		w.sendPart(false)
-	}
-	return w.err
 }

@@ -3,7 +3,9 @@ package protocol
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"sync"
+	"sync/atomic"
 
 	"github.com/hashicorp/go-plugin"
 	"google.golang.org/grpc"
@@ -14,20 +16,30 @@ import (
 // Client is the host's handle on one running plugin. Its ServeHTTP carries
 // requests to the plugin (bridge.go).
 type Client struct {
-	rpc     pluginv1.PluginClient
-	broker  *plugin.GRPCBroker
-	maxBody int64
+	rpc    pluginv1.PluginClient
+	broker *plugin.GRPCBroker
+	limits Limits
+
+	// streams is set when the plugin serves ServeHTTPStream.
+	streams atomic.Bool
+	// buffered counts the request body bytes held for the buffered
+	// ServeHTTP, bounded by limits.MaxBufferedBytes.
+	buffered atomic.Int64
+	// mount is where the plugin was last configured to be mounted.
+	mount atomic.Pointer[string]
 
 	hostOnce sync.Once
 	hostID   uint32
 }
 
-// Describe asks the plugin who it is.
+// Describe asks the plugin who it is, and notes which protocol features its
+// side implements.
 func (c *Client) Describe(ctx context.Context) (Description, error) {
 	d, err := c.rpc.Describe(ctx, &pluginv1.DescribeRequest{})
 	if err != nil {
 		return Description{}, fromStatus(err)
 	}
+	c.streams.Store(slices.Contains(d.GetFeatures(), FeatureRequestBodyStream))
 	return fromDescription(d), nil
 }
 
@@ -55,6 +67,8 @@ func (c *Client) Configure(ctx context.Context, config json.RawMessage, info Hos
 	if err != nil {
 		return fromStatus(err)
 	}
+	mount := info.MountPath
+	c.mount.Store(&mount)
 	return nil
 }
 

@@ -24,6 +24,7 @@ func toDescription(d Description) *pluginv1.DescribeResponse {
 		Summary:      d.Summary,
 		Capabilities: d.Capabilities,
 		ConfigSchema: toSchema(d.ConfigSchema),
+		Features:     []string{FeatureRequestBodyStream},
 	}
 }
 

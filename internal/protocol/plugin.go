@@ -3,6 +3,7 @@ package protocol
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/hashicorp/go-hclog"
 
@@ -19,21 +20,31 @@ type GRPCPlugin struct {
 
 	// Provider is the plugin's implementation. Plugin side only.
 	Provider Provider
-	// MaxBodyBytes bounds bodies carried over the bridge on this side.
+	// MaxBodyBytes bounds request bodies the plugin side accepts.
 	MaxBodyBytes int64
+	// BufferRequestBodies makes the plugin side leave ServeHTTPStream
+	// unserved, as a plugin built before it did. Tests only.
+	BufferRequestBodies bool
+	// Limits bound the host side. Host side only.
+	Limits Limits
 }
 
 var _ plugin.GRPCPlugin = (*GRPCPlugin)(nil)
 
 // GRPCServer registers the plugin service.
 func (p *GRPCPlugin) GRPCServer(broker *plugin.GRPCBroker, s *grpc.Server) error {
-	pluginv1.RegisterPluginServer(s, newPluginServer(p.Provider, broker, maxBodyOrDefault(p.MaxBodyBytes)))
+	srv := newPluginServer(p.Provider, broker, maxBodyOrDefault(p.MaxBodyBytes))
+	if p.BufferRequestBodies {
+		pluginv1.RegisterPluginServer(s, bufferingServer{srv})
+		return nil
+	}
+	pluginv1.RegisterPluginServer(s, srv)
 	return nil
 }
 
 // GRPCClient returns the host's view of the plugin.
 func (p *GRPCPlugin) GRPCClient(_ context.Context, broker *plugin.GRPCBroker, c *grpc.ClientConn) (any, error) {
-	return &Client{rpc: pluginv1.NewPluginClient(c), broker: broker, maxBody: maxBodyOrDefault(p.MaxBodyBytes)}, nil
+	return &Client{rpc: pluginv1.NewPluginClient(c), broker: broker, limits: p.Limits.withDefaults()}, nil
 }
 
 func maxBodyOrDefault(n int64) int64 {
@@ -43,14 +54,43 @@ func maxBodyOrDefault(n int64) int64 {
 	return n
 }
 
+// DefaultMaxBufferedBytes bounds the request body bytes the host holds in
+// memory at once for a plugin that cannot stream request bodies.
+const DefaultMaxBufferedBytes int64 = 64 << 20
+
+// Limits bound what the host side of the bridge accepts, holds and waits
+// for, per plugin process.
+type Limits struct {
+	// MaxBodyBytes bounds a request body (413 above it). Zero means
+	// DefaultMaxBodyBytes.
+	MaxBodyBytes int64
+	// MaxBufferedBytes bounds the request body bytes held in memory at once
+	// for a plugin that cannot stream request bodies (503 with Retry-After
+	// beyond it). Zero means DefaultMaxBufferedBytes, and a value below
+	// MaxBodyBytes is raised to it.
+	MaxBufferedBytes int64
+	// Timeout bounds the wait for the plugin to start its answer (504
+	// after it). Zero means no bound.
+	Timeout time.Duration
+}
+
+func (l Limits) withDefaults() Limits {
+	l.MaxBodyBytes = maxBodyOrDefault(l.MaxBodyBytes)
+	if l.MaxBufferedBytes <= 0 {
+		l.MaxBufferedBytes = DefaultMaxBufferedBytes
+	}
+	l.MaxBufferedBytes = max(l.MaxBufferedBytes, l.MaxBodyBytes)
+	return l
+}
+
 // windowSize is the HTTP/2 flow-control window on both ends of the socket.
 const windowSize = 4 << 20
 
 // ClientConfig is the go-plugin client configuration for protocol v1, with
 // either Cmd (launch) or Reattach set by the caller.
-func ClientConfig(maxBody int64, logger hclog.Logger) *plugin.ClientConfig {
-	msg := MaxMessageBytes(maxBody)
-	set := plugin.PluginSet{PluginName: &GRPCPlugin{MaxBodyBytes: maxBody}}
+func ClientConfig(limits Limits, logger hclog.Logger) *plugin.ClientConfig {
+	msg := MaxMessageBytes(limits.MaxBodyBytes)
+	set := plugin.PluginSet{PluginName: &GRPCPlugin{Limits: limits}}
 	return &plugin.ClientConfig{
 		HandshakeConfig:  Handshake,
 		VersionedPlugins: map[int]plugin.PluginSet{ProtocolVersion: set},

@@ -69,6 +69,9 @@ func (c ReattachConfig) GoPlugin() (*plugin.ReattachConfig, error) {
 // ServeOptions tune Serve.
 type ServeOptions struct {
 	MaxBodyBytes int64
+	// BufferRequestBodies serves only the buffered ServeHTTP, as plugins
+	// built before ServeHTTPStream do. Tests only.
+	BufferRequestBodies bool
 	// Debug serves in debug mode (see DebugEnv) regardless of the
 	// environment.
 	Debug bool
@@ -131,7 +134,7 @@ func serveConfig(p Provider, o ServeOptions, test *plugin.ServeTestConfig) *plug
 	return &plugin.ServeConfig{
 		HandshakeConfig: Handshake,
 		VersionedPlugins: map[int]plugin.PluginSet{
-			ProtocolVersion: {PluginName: &GRPCPlugin{Provider: p, MaxBodyBytes: o.MaxBodyBytes}},
+			ProtocolVersion: {PluginName: &GRPCPlugin{Provider: p, MaxBodyBytes: o.MaxBodyBytes, BufferRequestBodies: o.BufferRequestBodies}},
 		},
 		GRPCServer: func(opts []grpc.ServerOption) *grpc.Server {
 			opts = append(opts,

@@ -107,7 +107,43 @@ func (s *pluginServer) ServeHTTP(req *pluginv1.HTTPRequest, stream grpc.ServerSt
 		return status.Error(codes.FailedPrecondition, "plugin is not configured yet")
 	}
 	ctx := WithHostInfo(WithRequestID(stream.Context(), req.GetRequestId()), cur.info)
-	return serveHTTP(ctx, cur.handler, req, cur.info.MountPath, s.maxBody, stream.Send)
+	return serveHTTP(ctx, cur.handler, req, nil, cur.info.MountPath, s.maxBody, stream.Send)
+}
+
+func (s *pluginServer) ServeHTTPStream(stream grpc.BidiStreamingServer[pluginv1.HTTPRequestPart, pluginv1.HTTPResponse]) error {
+	first, err := stream.Recv()
+	if err != nil {
+		return err
+	}
+	req := first.GetHead()
+	if req == nil {
+		return status.Error(codes.InvalidArgument, "the first part of ServeHTTPStream must carry the request")
+	}
+	cur := s.current.Load()
+	if cur == nil {
+		return status.Error(codes.FailedPrecondition, "plugin is not configured yet")
+	}
+	ctx := WithHostInfo(WithRequestID(stream.Context(), req.GetRequestId()), cur.info)
+	// Whatever the handler leaves unread is dropped with the stream when it
+	// returns; the host stops sending.
+	body := &partReader{recv: stream.Recv}
+	return serveHTTP(ctx, cur.handler, req, body, cur.info.MountPath, s.maxBody, stream.Send)
+}
+
+// bufferingServer serves the plugin service without ServeHTTPStream, as a
+// plugin built before it does, so tests can reach the host's buffered path.
+type bufferingServer struct{ *pluginServer }
+
+func (b bufferingServer) Describe(ctx context.Context, req *pluginv1.DescribeRequest) (*pluginv1.DescribeResponse, error) {
+	d, err := b.pluginServer.Describe(ctx, req)
+	if d != nil {
+		d.Features = nil
+	}
+	return d, err
+}
+
+func (bufferingServer) ServeHTTPStream(grpc.BidiStreamingServer[pluginv1.HTTPRequestPart, pluginv1.HTTPResponse]) error {
+	return status.Error(codes.Unimplemented, "method ServeHTTPStream not implemented")
 }
 
 func (s *pluginServer) Health(ctx context.Context, _ *pluginv1.HealthRequest) (*pluginv1.HealthResponse, error) {

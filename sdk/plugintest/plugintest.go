@@ -97,7 +97,7 @@ func Start(t testing.TB, p sdk.Plugin, opts ...Option) *Harness {
 		cancel()
 		t.Fatal("plugintest: the plugin did not start serving within 10s")
 	}
-	cfg := protocol.ClientConfig(o.maxBody, hclog.NewNullLogger())
+	cfg := protocol.ClientConfig(protocol.Limits{MaxBodyBytes: o.maxBody}, hclog.NewNullLogger())
 	cfg.Reattach = rc
 	pc := plugin.NewClient(cfg)
 	t.Cleanup(func() {

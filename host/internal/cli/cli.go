@@ -98,7 +98,11 @@ func validate(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return 2
 	}
 	file := fs.Arg(0)
-	if err := daemon.Validate(ctx, file, !*noPlugins, nil); err != nil {
+	warnings, err := daemon.Validate(ctx, file, !*noPlugins, nil)
+	for _, w := range warnings {
+		fmt.Fprintf(stderr, "%v\n", w)
+	}
+	if err != nil {
 		fmt.Fprintf(stderr, "%v\n", err)
 		return 2
 	}

@@ -23,6 +23,7 @@ const (
 	defaultPluginDir         = "bin/plugins"
 	defaultShutdownTimeout   = 15 * time.Second
 	defaultReadHeaderTimeout = 10 * time.Second
+	defaultReadTimeout       = 30 * time.Second
 	defaultWriteTimeout      = 60 * time.Second
 	defaultIdleTimeout       = 120 * time.Second
 	defaultCatalogCacheTTL   = time.Minute
@@ -32,6 +33,8 @@ const (
 	maxScriptTimeout         = 10 * time.Second
 	defaultStartTimeout      = 10 * time.Second
 	defaultHealthInterval    = 10 * time.Second
+	defaultPluginTimeout     = 30 * time.Second
+	defaultMaxInFlightBytes  = 64 << 20
 )
 
 // defaultAllowedMethods and defaultAllowedHeaders apply when the proxy block
@@ -52,8 +55,10 @@ type Config struct {
 
 	Listen, ExternalURL, LogLevel, LogFormat string
 	PluginDir                                string // absolute
+	// ListenRange is where the file sets listen, nil when it does not.
+	ListenRange *hcl.Range
 
-	ShutdownTimeout, ReadHeaderTimeout, WriteTimeout, IdleTimeout time.Duration
+	ShutdownTimeout, ReadHeaderTimeout, ReadTimeout, WriteTimeout, IdleTimeout time.Duration
 
 	Coder     Coder
 	Backstage Backstage
@@ -109,6 +114,15 @@ type Plugin struct {
 	StartTimeout   time.Duration
 	HealthInterval time.Duration
 	MaxBodyBytes   int64
+	// MaxInFlightBytes bounds the request body bytes the host holds in
+	// memory at once for a plugin that cannot stream them.
+	MaxInFlightBytes int64
+	// Timeout bounds the wait for the plugin to start answering a request.
+	Timeout time.Duration
+	// PathRange and SHA256Range are where the block sets path and sha256
+	// (the block's header when it does not), for problems found with the
+	// binary later.
+	PathRange, SHA256Range hcl.Range
 	// Config is the undecoded config {} block, nil when there is none.
 	// Decode it with Config.DecodePluginConfig once the plugin's schema is
 	// known.

@@ -122,6 +122,7 @@ func TestLoadValid(t *testing.T) {
 			PluginDir:         abs("bin/plugins"),
 			ShutdownTimeout:   15 * time.Second,
 			ReadHeaderTimeout: 10 * time.Second,
+			ReadTimeout:       30 * time.Second,
 			WriteTimeout:      60 * time.Second,
 			IdleTimeout:       120 * time.Second,
 			Backstage:         Backstage{CatalogCacheTTL: time.Minute},
@@ -156,6 +157,7 @@ func TestLoadValid(t *testing.T) {
 				c.Plugins = []Plugin{{
 					ID: "workspaces", Path: "/opt/coderhost/plugins/workspaces",
 					StartTimeout: 10 * time.Second, HealthInterval: 10 * time.Second, MaxBodyBytes: 10 << 20,
+					MaxInFlightBytes: 64 << 20, Timeout: 30 * time.Second,
 				}}
 				return c
 			},
@@ -174,6 +176,7 @@ func TestLoadValid(t *testing.T) {
 					PluginDir:         abs("bin/plugins"),
 					ShutdownTimeout:   20 * time.Second,
 					ReadHeaderTimeout: 5 * time.Second,
+					ReadTimeout:       45 * time.Second,
 					WriteTimeout:      2 * time.Minute,
 					IdleTimeout:       3 * time.Minute,
 					Coder:             Coder{AccessURL: "https://coder.example.com"},
@@ -198,21 +201,25 @@ func TestLoadValid(t *testing.T) {
 					},
 					Plugins: []Plugin{
 						{
-							ID:             "auth",
-							Path:           abs("bin/plugins/coderhost-plugin-auth"),
-							SHA256:         "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
-							PassEnv:        []string{"HTTPS_PROXY", "NO_PROXY"},
-							Env:            map[string]string{"AUTH_DEBUG": "1", "AUTH_KEY": "auth-key-secret"},
-							StartTimeout:   30 * time.Second,
-							HealthInterval: 5 * time.Second,
-							MaxBodyBytes:   1048576,
+							ID:               "auth",
+							Path:             abs("bin/plugins/coderhost-plugin-auth"),
+							SHA256:           "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+							PassEnv:          []string{"HTTPS_PROXY", "NO_PROXY"},
+							Env:              map[string]string{"AUTH_DEBUG": "1", "AUTH_KEY": "auth-key-secret"},
+							StartTimeout:     30 * time.Second,
+							HealthInterval:   5 * time.Second,
+							MaxBodyBytes:     1048576,
+							MaxInFlightBytes: 16 << 20,
+							Timeout:          time.Minute,
 						},
 						{
-							ID:             "catalog",
-							Path:           abs("bin/plugins/coderhost-plugin-catalog"),
-							StartTimeout:   10 * time.Second,
-							HealthInterval: 10 * time.Second,
-							MaxBodyBytes:   10 << 20,
+							ID:               "catalog",
+							Path:             abs("bin/plugins/coderhost-plugin-catalog"),
+							StartTimeout:     10 * time.Second,
+							HealthInterval:   10 * time.Second,
+							MaxBodyBytes:     10 << 20,
+							MaxInFlightBytes: 64 << 20,
+							Timeout:          30 * time.Second,
 						},
 					},
 				}
@@ -239,8 +246,18 @@ func TestLoadValid(t *testing.T) {
 				if has := p.Config != nil; has != tt.config[p.ID] {
 					t.Errorf("plugin %q has config body: %v, want %v", p.ID, has, tt.config[p.ID])
 				}
+				for what, rng := range map[string]hcl.Range{"path": p.PathRange, "sha256": p.SHA256Range} {
+					if rng.Filename != tt.file || rng.Start.Line == 0 {
+						t.Errorf("plugin %q %s range = %v, want a position in %s", p.ID, what, rng, tt.file)
+					}
+				}
 				got.Plugins[i].DeclRange, got.Plugins[i].Config = hcl.Range{}, nil
+				got.Plugins[i].PathRange, got.Plugins[i].SHA256Range = hcl.Range{}, hcl.Range{}
 			}
+			if got.ListenRange != nil && got.ListenRange.Filename != tt.file {
+				t.Errorf("ListenRange = %v, want a position in %s", got.ListenRange, tt.file)
+			}
+			got.ListenRange = nil
 			got.files, got.ctx, got.secrets = nil, nil, nil
 			if want := tt.want(); !reflect.DeepEqual(*got, want) {
 				t.Errorf("decoded config differs\n got: %s\nwant: %s", dump(*got), dump(want))

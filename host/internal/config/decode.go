@@ -22,7 +22,7 @@ import (
 var (
 	rootSchema = &hcl.BodySchema{
 		Attributes: attrSchemas("listen", "external_url", "log_level", "log_format", "plugin_dir",
-			"shutdown_timeout", "read_header_timeout", "write_timeout", "idle_timeout"),
+			"shutdown_timeout", "read_header_timeout", "read_timeout", "write_timeout", "idle_timeout"),
 		Blocks: []hcl.BlockHeaderSchema{
 			{Type: "coder"},
 			{Type: "backstage"},
@@ -45,8 +45,9 @@ var (
 		Attributes: attrSchemas("file", "hook", "timeout"),
 	}
 	pluginSchema = &hcl.BodySchema{
-		Attributes: attrSchemas("path", "sha256", "pass_env", "env", "start_timeout", "health_interval", "max_body"),
-		Blocks:     []hcl.BlockHeaderSchema{{Type: "config"}},
+		Attributes: attrSchemas("path", "sha256", "pass_env", "env", "start_timeout", "health_interval", "max_body",
+			"max_in_flight", "timeout"),
+		Blocks: []hcl.BlockHeaderSchema{{Type: "config"}},
 	}
 )
 
@@ -106,6 +107,7 @@ func (d *decoder) root(body hcl.Body, cfg *Config) {
 				"listen = %q is not host:port (%v). Write it like \"127.0.0.1:7008\", or \":7008\" for every interface.", v, err)
 		}
 		cfg.Listen = v
+		cfg.ListenRange = attr.Expr.Range().Ptr()
 	}
 	cfg.ExternalURL, _ = d.url(a, "", "external_url", defaultExternalURL)
 	cfg.LogLevel = d.oneOf(a, "", "log_level", logLevels, defaultLogLevel)
@@ -116,6 +118,7 @@ func (d *decoder) root(body hcl.Body, cfg *Config) {
 	}
 	cfg.ShutdownTimeout = d.duration(a, "", "shutdown_timeout", defaultShutdownTimeout, 0)
 	cfg.ReadHeaderTimeout = d.duration(a, "", "read_header_timeout", defaultReadHeaderTimeout, 0)
+	cfg.ReadTimeout = d.duration(a, "", "read_timeout", defaultReadTimeout, 0)
 	cfg.WriteTimeout = d.duration(a, "", "write_timeout", defaultWriteTimeout, 0)
 	cfg.IdleTimeout = d.duration(a, "", "idle_timeout", defaultIdleTimeout, 0)
 
@@ -329,11 +332,15 @@ func (d *decoder) script(b *hcl.Block) Script {
 
 func (d *decoder) plugin(b *hcl.Block, pluginDir string) Plugin {
 	p := Plugin{
-		ID:             b.Labels[0],
-		DeclRange:      b.DefRange,
-		StartTimeout:   defaultStartTimeout,
-		HealthInterval: defaultHealthInterval,
-		MaxBodyBytes:   defaultMaxBodyBytes,
+		ID:               b.Labels[0],
+		DeclRange:        b.DefRange,
+		StartTimeout:     defaultStartTimeout,
+		HealthInterval:   defaultHealthInterval,
+		MaxBodyBytes:     defaultMaxBodyBytes,
+		MaxInFlightBytes: defaultMaxInFlightBytes,
+		Timeout:          defaultPluginTimeout,
+		PathRange:        b.DefRange,
+		SHA256Range:      b.DefRange,
 	}
 	scope := fmt.Sprintf("plugin %q", p.ID)
 	if !pluginIDPattern.MatchString(p.ID) {
@@ -345,6 +352,7 @@ func (d *decoder) plugin(b *hcl.Block, pluginDir string) Plugin {
 	a := c.Attributes
 
 	if v, attr := d.str(a, "path"); v != "" {
+		p.PathRange = attr.Expr.Range()
 		p.Path = d.resolve(v)
 		if !within(pluginDir, p.Path) {
 			d.errorf(attr.Expr.Range(), "Plugin outside the plugin directory",
@@ -356,6 +364,7 @@ func (d *decoder) plugin(b *hcl.Block, pluginDir string) Plugin {
 			"%s needs the path of its binary: path = \"bin/plugins/coderhost-plugin-%s\" (relative to the config file).", scope, p.ID)
 	}
 	if v, attr := d.str(a, "sha256"); v != "" {
+		p.SHA256Range = attr.Expr.Range()
 		if !sha256Pattern.MatchString(v) {
 			d.errorf(attr.Expr.Range(), "Invalid sha256",
 				"%s: sha256 must be 64 hexadecimal characters, got %d characters. Take it from `sha256sum <binary>`, or remove sha256 to skip the check.",
@@ -384,11 +393,56 @@ func (d *decoder) plugin(b *hcl.Block, pluginDir string) Plugin {
 	p.StartTimeout = d.duration(a, scope, "start_timeout", defaultStartTimeout, 0)
 	p.HealthInterval = d.duration(a, scope, "health_interval", defaultHealthInterval, 0)
 	p.MaxBodyBytes = d.size(a, scope, "max_body", defaultMaxBodyBytes)
+	p.MaxInFlightBytes = d.size(a, scope, "max_in_flight", defaultMaxInFlightBytes)
+	if p.MaxInFlightBytes < p.MaxBodyBytes {
+		rng := b.DefRange
+		if attr := a["max_in_flight"]; attr != nil {
+			rng = attr.Expr.Range()
+		}
+		d.errorf(rng, "max_in_flight below max_body",
+			"%s: max_in_flight (%d bytes) is smaller than max_body (%d bytes), so a body of the allowed size could never be held. "+
+				"Raise max_in_flight, or lower max_body.", scope, p.MaxInFlightBytes, p.MaxBodyBytes)
+	}
+	p.Timeout = d.duration(a, scope, "timeout", defaultPluginTimeout, 0)
 
 	if cfgs := c.Blocks.OfType("config"); len(cfgs) > 0 {
 		p.Config = d.single(cfgs).Body
+		d.evalAll(p.Config, scope)
 	}
 	return p
+}
+
+// evalAll evaluates every expression in a plugin's config block, which is
+// decoded only once the plugin has described its schema, so an unset env()
+// or a misspelt function there stops the host before any plugin starts.
+// Types are the schema's business and wait for it.
+func (d *decoder) evalAll(body hcl.Body, scope string) {
+	sb, ok := body.(*hclsyntax.Body)
+	if !ok {
+		return
+	}
+	for _, name := range sortedAttrNames(sb.Attributes) {
+		_, diags := sb.Attributes[name].Expr.Value(d.ctx)
+		for _, diag := range diags {
+			if diag.Severity == hcl.DiagError {
+				out := *diag
+				out.Detail = fmt.Sprintf("%s config: %s", scope, diag.Detail)
+				d.diags = append(d.diags, &out)
+			}
+		}
+	}
+	for _, b := range sb.Blocks {
+		d.evalAll(b.Body, scope)
+	}
+}
+
+func sortedAttrNames(attrs hclsyntax.Attributes) []string {
+	names := make([]string, 0, len(attrs))
+	for n := range attrs {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	return names
 }
 
 // unset reports whether a required string attribute is missing, as opposed

@@ -44,6 +44,36 @@ func newDiagnostics(diags hcl.Diagnostics, files map[string]*hcl.File) *Diagnost
 	return &Diagnostics{diags: out, files: files}
 }
 
+// Diagnose returns a problem found with the configuration after it was
+// loaded (a plugin binary, the listen address) as *Diagnostics pointing at
+// rng in the file, rendered like any other; a nil rng gives no position.
+func (c *Config) Diagnose(rng *hcl.Range, summary, detail string) *Diagnostics {
+	return c.diagnostic(hcl.DiagError, rng, summary, detail)
+}
+
+// Wrap is Diagnose for err: the result renders as the diagnostic, with err
+// as its detail, and unwraps to err.
+func (c *Config) Wrap(rng *hcl.Range, summary string, err error) error {
+	return &wrapped{d: c.Diagnose(rng, summary, err.Error()), err: err}
+}
+
+type wrapped struct {
+	d   *Diagnostics
+	err error
+}
+
+func (w *wrapped) Error() string   { return w.d.Error() }
+func (w *wrapped) Unwrap() []error { return []error{w.d, w.err} }
+
+// Warn is Diagnose for a problem that does not stop the host.
+func (c *Config) Warn(rng *hcl.Range, summary, detail string) *Diagnostics {
+	return c.diagnostic(hcl.DiagWarning, rng, summary, detail)
+}
+
+func (c *Config) diagnostic(sev hcl.DiagnosticSeverity, rng *hcl.Range, summary, detail string) *Diagnostics {
+	return newDiagnostics(hcl.Diagnostics{{Severity: sev, Summary: summary, Detail: detail, Subject: rng}}, c.files)
+}
+
 // HCL returns the underlying diagnostics, in source order.
 func (d *Diagnostics) HCL() hcl.Diagnostics { return d.diags }
 

@@ -42,9 +42,10 @@
 //	log_format          = "text"            # text | json
 //	plugin_dir          = "bin/plugins"     # plugin binaries must live under it
 //	shutdown_timeout    = "15s"
-//	read_header_timeout = "10s"
-//	write_timeout       = "60s"
-//	idle_timeout        = "120s"
+//	read_header_timeout = "10s"             # to receive a request's headers
+//	read_timeout        = "30s"             # to receive a whole request, body included; a slower one gets 408
+//	write_timeout       = "60s"             # to write an answer; renewed at each flush of a plugin's answer
+//	idle_timeout        = "120s"            # keep-alive between requests
 //
 // coder, required, with exactly one of access_url or demo = true:
 //
@@ -95,14 +96,21 @@
 //	  start_timeout   = "10s"
 //	  health_interval = "10s"
 //	  max_body        = "10MiB"
+//	  timeout         = "30s"             # for the plugin to start answering a request; 504 after
+//	  max_in_flight   = "64MiB"           # bodies held at once for a plugin that cannot stream them; >= max_body
 //	  config {                           # optional; checked against the plugin's schema
 //	    client_id = env("CODER_OAUTH_CLIENT_ID")
 //	  }
 //	}
 //
 // The plugin path check here is lexical; the host checks again, following
-// symlinks, when it launches the binary. testdata/valid/full.hcl is a
-// complete, commented example.
+// symlinks, with the binary's sha256, before it launches any plugin, and
+// points at path or sha256 through Plugin.PathRange and SHA256Range (and at
+// listen through Config.ListenRange when the address cannot be bound), with
+// Config.Diagnose, Warn and Wrap. Expressions inside a config {} block are
+// evaluated at load, so an unset env() there is reported before any plugin
+// starts; their types wait for the plugin's schema.
+// testdata/valid/full.hcl is a complete, commented example.
 //
 // # Plugin config
 //

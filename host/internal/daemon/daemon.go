@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
@@ -19,6 +20,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/hashicorp/hcl/v2"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/coderhost/coderhost/host/internal/catalog"
@@ -79,6 +81,11 @@ type Daemon struct {
 
 	reattach map[string]protocol.ReattachConfig
 
+	// transport carries every pass-through request of every configuration,
+	// so connections to Coder are pooled once, not once per reload.
+	transportOnce sync.Once
+	transport     *http.Transport
+
 	reloadMu sync.Mutex
 	srv      *http.Server
 	ln       net.Listener
@@ -132,11 +139,17 @@ func New(ctx context.Context, opts Options) (*Daemon, error) {
 		d.log = NewLogger(os.Stderr, cfg.LogLevel, cfg.LogFormat)
 	}
 	d.engine = scripting.NewEngine(scripting.Options{Logger: d.log, Catalog: catalogView{d}})
-	// Bind first: a taken address should fail before any plugin starts.
-	if err := d.listen(cfg); err != nil {
+	// Everything that can be checked without starting anything is, and
+	// the address is bound, before any plugin starts; every problem found
+	// is reported at once.
+	p, checkErr := d.check(cfg, nil)
+	if err := errors.Join(checkErr, d.listen(cfg)); err != nil {
+		if d.ln != nil {
+			_ = d.ln.Close()
+		}
 		return nil, err
 	}
-	st, err := d.build(ctx, cfg, nil)
+	st, err := d.build(ctx, p, nil)
 	if err != nil {
 		_ = d.ln.Close()
 		return nil, err
@@ -146,6 +159,7 @@ func New(ctx context.Context, opts Options) (*Daemon, error) {
 	d.srv = &http.Server{
 		Handler:           d.Handler(),
 		ReadHeaderTimeout: cfg.ReadHeaderTimeout,
+		ReadTimeout:       cfg.ReadTimeout,
 		WriteTimeout:      cfg.WriteTimeout,
 		IdleTimeout:       cfg.IdleTimeout,
 		ErrorLog:          slog.NewLogLogger(d.log.Handler(), slog.LevelWarn),
@@ -197,6 +211,7 @@ func (d *Daemon) pluginSpec(cfg *config.Config, p config.Plugin) pluginhost.Spec
 		ID: p.ID, Path: p.Path, PluginDir: cfg.PluginDir, SHA256: p.SHA256,
 		PassEnv: p.PassEnv, Env: p.Env, StartTimeout: p.StartTimeout,
 		HealthInterval: p.HealthInterval, MaxBodyBytes: p.MaxBodyBytes,
+		MaxInFlightBytes: p.MaxInFlightBytes, Timeout: p.Timeout,
 	}
 	if rc, ok := d.reattach[p.ID]; ok {
 		spec.Reattach = &rc
@@ -204,66 +219,106 @@ func (d *Daemon) pluginSpec(cfg *config.Config, p config.Plugin) pluginhost.Spec
 	return spec
 }
 
-// build turns cfg into a state, reusing what prev already runs when it is
-// unchanged. On error everything it started is stopped again.
-func (d *Daemon) build(ctx context.Context, cfg *config.Config, prev *state) (_ *state, err error) {
-	st := &state{cfg: cfg, plugins: map[string]*pluginhost.Plugin{}}
-	var launched []*pluginhost.Plugin
-	defer func() {
-		if err == nil {
-			return
-		}
-		for _, p := range launched {
-			p.Stop()
-		}
-		if st.demo != nil && (prev == nil || st.demo != prev.demo) {
-			_ = st.demo.Close()
-		}
-	}()
+// plan is a configuration that passed check, with what check read.
+type plan struct {
+	cfg     *config.Config
+	catalog catalog.Catalog
+	seed    *fakecoder.Seed // the demo deployment's seed, when one must start
+}
 
-	// Script and plugin config problems are reported together.
-	var diags []error
+// check finds every problem in cfg that shows without starting anything:
+// the scripts, the catalog files, the demo seed, the pass-through settings
+// and each plugin binary that would be launched (its path, plugin_dir and
+// sha256), each pointing into the file where it can. Plugins prev runs
+// unchanged are not checked again.
+func (d *Daemon) check(cfg *config.Config, prev *state) (*plan, error) {
+	p := &plan{cfg: cfg}
+	var errs []error
 	if err := d.engine.Check(scriptSpecs(cfg)); err != nil {
-		diags = append(diags, err)
+		errs = append(errs, err)
 	}
-
 	switch {
 	case cfg.Backstage.BackendURL != "":
-		st.catalog = catalog.NewClient(cfg.Backstage.BackendURL, cfg.Backstage.CatalogToken,
+		p.catalog = catalog.NewClient(cfg.Backstage.BackendURL, cfg.Backstage.CatalogToken,
 			catalog.WithCacheTTL(cfg.Backstage.CatalogCacheTTL, min(cfg.Backstage.CatalogCacheTTL, 10*time.Second)))
 	case len(cfg.Backstage.CatalogFiles) > 0:
 		files, err := catalog.LoadFiles(cfg.Backstage.CatalogFiles)
 		if err != nil {
-			return nil, fmt.Errorf("%s: backstage.catalog_files: %w", cfg.Path, err)
-		}
-		st.catalog = files
-	}
-
-	if cfg.Coder.Demo {
-		if prev != nil && prev.demo != nil && prev.cfg.Coder == cfg.Coder && sameAuthCallback(prev.cfg, cfg) {
-			st.demo = prev.demo
+			errs = append(errs, fmt.Errorf("%s: backstage.catalog_files: %w", cfg.Path, err))
 		} else {
-			seed := fakecoder.DemoSeed()
-			if cfg.Coder.DemoSeed != "" {
-				if seed, err = fakecoder.LoadSeed(cfg.Coder.DemoSeed); err != nil {
-					return nil, fmt.Errorf("%s: coder.demo_seed: %w", cfg.Path, err)
-				}
-			}
-			demoCallback(seed, cfg)
-			st.demo, err = fakecoder.Start("127.0.0.1:0", fakecoder.WithSeed(seed), fakecoder.WithLogger(d.log.With("component", "demo-coder")))
-			if err != nil {
-				return nil, fmt.Errorf("start the embedded demo Coder: %w", err)
-			}
+			p.catalog = files
 		}
-		st.coderURL = st.demo.URL()
-	} else {
-		st.coderURL = cfg.Coder.AccessURL
 	}
-	upstream, err := url.Parse(st.coderURL)
+	if cfg.Coder.Demo && (prev == nil || prev.demo == nil || prev.cfg.Coder != cfg.Coder || !sameAuthCallback(prev.cfg, cfg)) {
+		p.seed = fakecoder.DemoSeed()
+		if cfg.Coder.DemoSeed != "" {
+			seed, err := fakecoder.LoadSeed(cfg.Coder.DemoSeed)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("%s: coder.demo_seed: %w", cfg.Path, err))
+			}
+			p.seed = seed
+		}
+		if p.seed != nil {
+			demoCallback(p.seed, cfg)
+		}
+	}
+	// The demo deployment's address is not known yet; any will do to check
+	// the other settings.
+	if _, err := d.newProxy(cfg, "http://127.0.0.1"); err != nil {
+		errs = append(errs, err)
+	}
+	for _, pc := range cfg.Plugins {
+		spec := d.pluginSpec(cfg, pc)
+		if spec.Reattach != nil || reused(prev, spec) != nil {
+			continue
+		}
+		if err := pluginhost.CheckBinary(spec.ID, spec.Path, spec.PluginDir, spec.SHA256); err != nil {
+			errs = append(errs, binaryDiagnostic(cfg, pc, err))
+		}
+	}
+	return p, errors.Join(errs...)
+}
+
+// binaryDiagnostic points a problem with a plugin's binary at the attribute
+// that causes it.
+func binaryDiagnostic(cfg *config.Config, pc config.Plugin, err error) error {
+	rng, summary := pc.PathRange, "Plugin binary not usable"
+	switch {
+	case errors.Is(err, pluginhost.ErrChecksum):
+		rng, summary = pc.SHA256Range, "Plugin checksum mismatch"
+	case errors.Is(err, pluginhost.ErrOutsideDir):
+		summary = "Plugin outside the plugin directory"
+	case errors.Is(err, fs.ErrNotExist):
+		summary = "Plugin binary not found"
+	case errors.Is(err, pluginhost.ErrNotExecutable):
+		summary = "Plugin binary not executable"
+	}
+	return cfg.Wrap(&rng, summary, err)
+}
+
+// reused returns prev's plugin for spec when it runs with that spec already.
+func reused(prev *state, spec pluginhost.Spec) *pluginhost.Plugin {
+	if prev == nil {
+		return nil
+	}
+	if old, ok := prev.plugins[spec.ID]; ok && reflect.DeepEqual(old.Spec(), withDefaults(spec, old.Spec())) {
+		return old
+	}
+	return nil
+}
+
+func (d *Daemon) coderTransport() *http.Transport {
+	d.transportOnce.Do(func() { d.transport = proxy.NewTransport() })
+	return d.transport
+}
+
+func (d *Daemon) newProxy(cfg *config.Config, coderURL string) (*proxy.Proxy, error) {
+	upstream, err := url.Parse(coderURL)
 	if err != nil {
-		return nil, fmt.Errorf("coder access URL %q: %w", st.coderURL, err)
+		return nil, fmt.Errorf("coder access URL %q: %w", coderURL, err)
 	}
 	px, err := proxy.New(proxy.Options{
+		Transport:            d.coderTransport(),
 		Upstream:             upstream,
 		AllowedMethods:       cfg.Proxy.AllowedMethods,
 		AllowedHeaders:       cfg.Proxy.AllowedHeaders,
@@ -277,21 +332,57 @@ func (d *Daemon) build(ctx context.Context, cfg *config.Config, prev *state) (_ 
 	if err != nil {
 		return nil, fmt.Errorf("%s: proxy: %w", cfg.Path, err)
 	}
+	return px, nil
+}
+
+// build turns a checked plan into a state, reusing what prev already runs
+// when it is unchanged. On error everything it started is stopped again.
+func (d *Daemon) build(ctx context.Context, pl *plan, prev *state) (_ *state, err error) {
+	cfg := pl.cfg
+	st := &state{cfg: cfg, catalog: pl.catalog, plugins: map[string]*pluginhost.Plugin{}}
+	var launched []*pluginhost.Plugin
+	defer func() {
+		if err == nil {
+			return
+		}
+		for _, p := range launched {
+			p.Stop()
+		}
+		if st.demo != nil && (prev == nil || st.demo != prev.demo) {
+			_ = st.demo.Close()
+		}
+	}()
+
+	if cfg.Coder.Demo {
+		if pl.seed == nil {
+			st.demo = prev.demo
+		} else {
+			st.demo, err = fakecoder.Start("127.0.0.1:0", fakecoder.WithSeed(pl.seed), fakecoder.WithLogger(d.log.With("component", "demo-coder")))
+			if err != nil {
+				return nil, fmt.Errorf("start the embedded demo Coder: %w", err)
+			}
+		}
+		st.coderURL = st.demo.URL()
+	} else {
+		st.coderURL = cfg.Coder.AccessURL
+	}
+	px, err := d.newProxy(cfg, st.coderURL)
+	if err != nil {
+		return nil, err
+	}
 	st.proxy = px
 
 	popts := pluginhost.Options{Logger: d.log, Redact: cfg.SensitiveValues()}
 	for _, pc := range cfg.Plugins {
 		spec := d.pluginSpec(cfg, pc)
-		if prev != nil {
-			if old, ok := prev.plugins[pc.ID]; ok && reflect.DeepEqual(old.Spec(), withDefaults(spec, old.Spec())) {
-				st.plugins[pc.ID] = old
-				st.order = append(st.order, pc.ID)
-				continue
-			}
+		if old := reused(prev, spec); old != nil {
+			st.plugins[pc.ID] = old
+			st.order = append(st.order, pc.ID)
+			continue
 		}
 		p, err := pluginhost.Launch(ctx, spec, popts)
 		if err != nil {
-			return nil, err
+			return nil, cfg.Wrap(&pc.DeclRange, "Plugin failed to start", err)
 		}
 		launched = append(launched, p)
 		st.plugins[pc.ID] = p
@@ -300,6 +391,7 @@ func (d *Daemon) build(ctx context.Context, cfg *config.Config, prev *state) (_ 
 
 	// Check every config block against its plugin's schema before any
 	// plugin is configured, so all mistakes are reported at once.
+	var diags []error
 	configs := map[string][]byte{}
 	for _, pc := range cfg.Plugins {
 		schema := st.plugins[pc.ID].Describe().ConfigSchema
@@ -404,6 +496,9 @@ func withDefaults(spec, prev pluginhost.Spec) pluginhost.Spec {
 	if spec.MaxBodyBytes == 0 {
 		spec.MaxBodyBytes = prev.MaxBodyBytes
 	}
+	if spec.MaxInFlightBytes == 0 {
+		spec.MaxInFlightBytes = prev.MaxInFlightBytes
+	}
 	return spec
 }
 
@@ -424,8 +519,9 @@ func (d *Daemon) commit(st, prev *state) {
 	if prev.demo != nil && prev.demo != st.demo {
 		_ = prev.demo.Close()
 	}
-	if c, ok := prev.proxy.(interface{ CloseIdleConnections() }); ok && prev.proxy != st.proxy {
-		c.CloseIdleConnections()
+	if prev.coderURL != st.coderURL {
+		// Connections to the previous deployment are no use any more.
+		d.coderTransport().CloseIdleConnections()
 	}
 }
 
@@ -443,7 +539,11 @@ func (d *Daemon) Reload(ctx context.Context) error {
 	if d.opts.Listen == "" && cfg.Listen != prev.cfg.Listen {
 		d.log.Warn("listen address changes take effect on restart", "running", prev.cfg.Listen, "configured", cfg.Listen)
 	}
-	st, err := d.build(ctx, cfg, prev)
+	p, err := d.check(cfg, prev)
+	if err != nil {
+		return err
+	}
+	st, err := d.build(ctx, p, prev)
 	if err != nil {
 		return err
 	}
@@ -463,16 +563,34 @@ func (d *Daemon) Handler() http.Handler {
 
 // listen binds the configured address (or the override).
 func (d *Daemon) listen(cfg *config.Config) error {
-	addr := d.opts.Listen
-	if addr == "" {
-		addr = cfg.Listen
-	}
-	ln, err := net.Listen("tcp", addr)
+	ln, err := bind(cfg, d.opts.Listen, false)
 	if err != nil {
-		return fmt.Errorf("listen on %s: %w (is another coderhost running? pick another address with -listen)", addr, err)
+		return err
 	}
 	d.ln, d.addr = ln, ln.Addr()
 	return nil
+}
+
+// bind listens on override, or else on the file's listen address, and
+// reports a failure at the listen attribute (as a warning when warn is
+// set).
+func bind(cfg *config.Config, override string, warn bool) (net.Listener, error) {
+	addr, where, rng := override, "-listen "+override, (*hcl.Range)(nil)
+	if addr == "" {
+		addr, where, rng = cfg.Listen, fmt.Sprintf("listen = %q", cfg.Listen), cfg.ListenRange
+		if rng == nil {
+			where = fmt.Sprintf("the default listen address %s", cfg.Listen)
+		}
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err == nil {
+		return ln, nil
+	}
+	detail := fmt.Sprintf("%s: %v. Is another coderhost running? Stop it, or pick another address with listen or -listen.", where, err)
+	if warn {
+		return nil, cfg.Warn(rng, "Listen address unavailable", detail)
+	}
+	return nil, cfg.Diagnose(rng, "Listen address unavailable", detail)
 }
 
 // Run serves until ctx ends, reloading the configuration on SIGHUP, then
@@ -564,6 +682,7 @@ func (d *Daemon) stopAll() error {
 		}()
 	}
 	wg.Wait()
+	d.coderTransport().CloseIdleConnections()
 	if st.demo != nil {
 		if err := st.demo.Close(); err != nil {
 			return fmt.Errorf("stop the demo deployment: %w", err)

@@ -26,11 +26,16 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	pluginDir = dir
-	build := exec.Command("go", "build", "-o", filepath.Join(dir, "coderhost-plugin-hello"), "../../../examples/plugins/hello")
-	build.Stderr = os.Stderr
-	if err := build.Run(); err != nil {
-		fmt.Fprintln(os.Stderr, "build the hello plugin:", err)
-		os.Exit(1)
+	for name, pkg := range map[string]string{
+		"coderhost-plugin-hello": "../../../examples/plugins/hello",
+		"probe":                  "../pluginhost/testdata/probe",
+	} {
+		build := exec.Command("go", "build", "-o", filepath.Join(dir, name), pkg)
+		build.Stderr = os.Stderr
+		if err := build.Run(); err != nil {
+			fmt.Fprintln(os.Stderr, "build", pkg+":", err)
+			os.Exit(1)
+		}
 	}
 	code := m.Run()
 	os.RemoveAll(dir)

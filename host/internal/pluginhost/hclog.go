@@ -46,8 +46,15 @@ func (a *slogAdapter) Log(level hclog.Level, msg string, args ...interface{}) {
 	}
 	all = append(all, a.args...)
 	for i := 0; i+1 < len(args); i += 2 {
-		// The plugin's own timestamp duplicates the host's.
-		if k, ok := args[i].(string); ok && k == "timestamp" {
+		k, _ := args[i].(string)
+		switch {
+		case k == "timestamp":
+			// The plugin's own timestamp duplicates the host's.
+			continue
+		case k == "plugin" && a.name != "":
+			// go-plugin names the binary under "plugin"; the id already
+			// holds that key.
+			all = append(all, "path", args[i+1])
 			continue
 		}
 		all = append(all, args[i], args[i+1])

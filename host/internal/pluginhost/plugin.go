@@ -38,6 +38,12 @@ type Spec struct {
 	StartTimeout   time.Duration
 	HealthInterval time.Duration
 	MaxBodyBytes   int64
+	// MaxInFlightBytes bounds the request body bytes held in memory at
+	// once for a plugin that cannot stream request bodies.
+	MaxInFlightBytes int64
+	// Timeout bounds the wait for the plugin to start answering a request
+	// (0: no bound).
+	Timeout time.Duration
 	// Reattach, when set, attaches to a plugin already running in debug
 	// mode (see sdk.WithDebug) instead of launching Path.
 	Reattach *protocol.ReattachConfig
@@ -143,6 +149,9 @@ func Launch(ctx context.Context, spec Spec, opts Options) (*Plugin, error) {
 	if spec.MaxBodyBytes <= 0 {
 		spec.MaxBodyBytes = protocol.DefaultMaxBodyBytes
 	}
+	if spec.MaxInFlightBytes <= 0 {
+		spec.MaxInFlightBytes = protocol.DefaultMaxBufferedBytes
+	}
 	var pairs []string
 	for _, s := range opts.Redact {
 		if len(s) >= 4 {
@@ -239,7 +248,8 @@ func (p *Plugin) environment() []string {
 
 // start launches (or attaches to) one process and describes it.
 func (p *Plugin) start(ctx context.Context) error {
-	cfg := protocol.ClientConfig(p.spec.MaxBodyBytes, newHCLogAdapter(p.opts.Logger, p.spec.ID, p.redact))
+	limits := protocol.Limits{MaxBodyBytes: p.spec.MaxBodyBytes, MaxBufferedBytes: p.spec.MaxInFlightBytes, Timeout: p.spec.Timeout}
+	cfg := protocol.ClientConfig(limits, newHCLogAdapter(p.opts.Logger, p.spec.ID, p.redact))
 	if rc := p.spec.Reattach; rc != nil {
 		attach, err := rc.GoPlugin()
 		if err != nil {

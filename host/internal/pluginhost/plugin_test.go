@@ -342,3 +342,25 @@ func TestPluginLogsReachHostLogWithSecretsMasked(t *testing.T) {
 		t.Fatalf("plugin log line not forwarded at its level with the plugin name:\n%s", out)
 	}
 }
+
+func TestExitLogNamesThePluginOnce(t *testing.T) {
+	var logs syncBuffer
+	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	p := launch(t, probeSpec(), Options{Logger: logger, BackoffInitial: 50 * time.Millisecond})
+	call(p, "GET", "/api/probe/exit", nil)
+	waitFor(t, "the restart", func() bool { return p.Status().Restarts >= 1 })
+	var exited []string
+	for _, line := range strings.Split(logs.String(), "\n") {
+		if strings.Contains(line, "exited") {
+			exited = append(exited, line)
+		}
+	}
+	if len(exited) == 0 {
+		t.Fatalf("no exit line in the log:\n%s", logs.String())
+	}
+	for _, line := range exited {
+		if n := strings.Count(line, " plugin="); n != 1 {
+			t.Errorf("log line has plugin= %d times: %s", n, line)
+		}
+	}
+}

@@ -49,7 +49,11 @@
 //   - Bodies: request bodies are streamed. A body over MaxBodyBytes gets a
 //     JSON 413. When the Content-Length declares an oversized body, the
 //     upstream is never contacted. When a chunked body turns out to be too
-//     large, the upstream request is aborted before it is complete.
+//     large, the upstream request is aborted before it is complete. A body
+//     the client sends slower than the server's read timeout gets a JSON
+//     408 and the connection is closed. When Coder answers before it has
+//     the whole body, or Timeout passes first, the answer goes out at once
+//     and the rest of the body is not waited for.
 //   - Paths: the escaped path and the raw query are forwarded exactly as
 //     received, with the upstream's base path joined in front. A path is
 //     refused with a JSON 400 if it contains any of the following in any
@@ -73,6 +77,7 @@
 //     {"message": "...", "detail": "..."}, with Content-Type
 //     application/json:
 //     400 for a refused path,
+//     408 for a body that did not arrive within the read timeout,
 //     404 for a path outside the prefixes,
 //     405 for a method that is not allowed,
 //     413 for an oversized body,

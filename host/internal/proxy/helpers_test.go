@@ -34,8 +34,9 @@ type upstream struct {
 	*httptest.Server
 	URL *url.URL
 
-	mu   sync.Mutex
-	reqs []recorded
+	mu    sync.Mutex
+	reqs  []recorded
+	conns map[net.Conn]http.ConnState
 }
 
 // newUpstream starts a recording upstream. h answers after the request and
@@ -48,8 +49,8 @@ func newUpstream(t testing.TB, h http.HandlerFunc) *upstream {
 			_, _ = io.WriteString(w, `{"ok":true}`)
 		}
 	}
-	u := &upstream{}
-	u.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	u := &upstream{conns: map[net.Conn]http.ConnState{}}
+	u.Server = httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, err := io.ReadAll(r.Body)
 		u.mu.Lock()
 		u.reqs = append(u.reqs, recorded{
@@ -60,15 +61,42 @@ func newUpstream(t testing.TB, h http.HandlerFunc) *upstream {
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		h(w, r)
 	}))
+	u.Server.Config.ConnState = func(c net.Conn, s http.ConnState) {
+		u.mu.Lock()
+		defer u.mu.Unlock()
+		if s == http.StateClosed || s == http.StateHijacked {
+			delete(u.conns, c)
+			return
+		}
+		u.conns[c] = s
+	}
+	u.Server.Start()
 	u.URL, _ = url.Parse(u.Server.URL)
 	t.Cleanup(u.Server.Close)
 	return u
 }
 
+// requests returns what the upstream received once every connection to it
+// is idle or closed. The proxy may answer its caller before the upstream has
+// finished reading an aborted request, so looking earlier could miss that
+// request, or see it after a later one.
 func (u *upstream) requests() []recorded {
-	u.mu.Lock()
-	defer u.mu.Unlock()
-	return append([]recorded(nil), u.reqs...)
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		u.mu.Lock()
+		busy := 0
+		for _, s := range u.conns {
+			if s == http.StateNew || s == http.StateActive {
+				busy++
+			}
+		}
+		if busy == 0 || time.Now().After(deadline) {
+			defer u.mu.Unlock()
+			return append([]recorded(nil), u.reqs...)
+		}
+		u.mu.Unlock()
+		time.Sleep(5 * time.Millisecond)
+	}
 }
 
 // only returns the single request the upstream received.

@@ -12,6 +12,14 @@ type pathProblem struct {
 	reason   string // under a prefix but unsafe: 400
 }
 
+// UnsafePath says why escaped, a request path under prefix (which ends in
+// "/"), may not be passed on, or returns "" when it may. It applies the
+// pass-through's rules (see checkPath) to another mount, such as a
+// plugin's /api/<id>/; a path outside prefix is the caller's business.
+func UnsafePath(prefix, escaped string) string {
+	return checkPath([]string{prefix}, escaped).reason
+}
+
 // checkPath validates the request path exactly as it arrived (still escaped).
 // Upstream routers and file servers decode and clean paths in their own ways,
 // so anything that could mean a different path after decoding is refused

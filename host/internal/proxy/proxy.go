@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"slices"
 	"sort"
 	"strconv"
@@ -342,6 +343,21 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Body != nil && r.Body != http.NoBody && r.ContentLength != 0 {
 		body = &limitedBody{rc: r.Body, left: p.maxBody}
 		outReq.Body = body
+		rc := http.NewResponseController(w)
+		// Coder may answer before it has the whole body; its answer then
+		// goes out while the body still arrives, rather than after
+		// net/http has drained it.
+		_ = rc.EnableFullDuplex()
+		// The transport goes on reading the body after Coder has answered,
+		// and RoundTrip waits for a read in progress before it gives up on
+		// a timeout: interrupt the read in either case instead of waiting
+		// for the client. Nothing may read the body once we return.
+		defer body.stop(rc)
+		defer context.AfterFunc(ctx, func() {
+			if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+				body.interrupt(rc)
+			}
+		})()
 	} else {
 		outReq.ContentLength = 0
 	}
@@ -395,9 +411,24 @@ func (p *Proxy) roundTripFailed(ctx context.Context, w http.ResponseWriter, r *h
 	case body != nil && body.tooLarge.Load():
 		writeError(w, http.StatusRequestEntityTooLarge, "Request body is too large.",
 			fmt.Sprintf("The request body exceeds the limit of %d bytes.", p.maxBody))
-	case body != nil && body.readFailed.Load():
+	case body != nil && body.timedOut():
+		// net/http has cancelled r's context, but the client is there to
+		// read this.
+		w.Header().Set("Connection", "close")
+		writeError(w, http.StatusRequestTimeout, "The request body did not arrive in time.",
+			"The host's read_timeout bounds the time to send a request.")
+	case body != nil && body.readFailed.Load() && r.Context().Err() == nil:
+		// A malformed body; a connection that failed would have cancelled
+		// r's context.
 		writeError(w, http.StatusBadRequest, "Could not read the request body.",
 			"The request body ended early or could not be read.")
+	case errors.Is(ctx.Err(), context.DeadlineExceeded) && r.Context().Err() == nil || body != nil && body.interrupted.Load():
+		// Also when net/http cancelled r's context because the body read
+		// was interrupted at the deadline: the client is still there.
+		p.log.LogAttrs(r.Context(), slog.LevelWarn, "upstream timed out", attrs(slog.Duration("timeout", p.timeout))...)
+		writeError(w, http.StatusGatewayTimeout,
+			fmt.Sprintf("Coder at %s did not respond in time.", p.upstreamHost),
+			fmt.Sprintf("No response within %s.", p.timeout))
 	case r.Context().Err() != nil:
 		// The caller went away; nobody is listening for an answer.
 		p.log.LogAttrs(r.Context(), slog.LevelDebug, "caller canceled", attrs()...)
@@ -481,18 +512,34 @@ func safeToken(s string) string {
 }
 
 // limitedBody forwards a request body, failing once more than left bytes
-// arrive. The flags are read after RoundTrip returns, from another goroutine
-// than the transport's writer, hence atomics.
+// arrive. The transport's writer reads it while the handler waits, hence
+// the atomics; mu is held during a read, so stop can wait one out.
 type limitedBody struct {
-	rc         io.ReadCloser
-	left       int64
-	tooLarge   atomic.Bool
-	readFailed atomic.Bool
+	rc   io.ReadCloser
+	left int64
+
+	tooLarge    atomic.Bool
+	readFailed  atomic.Bool
+	deadline    atomic.Bool // a read failed at the read deadline
+	finished    atomic.Bool // the body was read to its end, or failed
+	interrupted atomic.Bool // the host gave up on it
+
+	mu      sync.Mutex
+	stopped bool
 }
 
-var errBodyTooLarge = errors.New("request body too large")
+var (
+	errBodyTooLarge = errors.New("request body too large")
+	errBodyStopped  = errors.New("request body no longer read")
+	aLongTimeAgo    = time.Unix(1, 0)
+)
 
 func (b *limitedBody) Read(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.stopped {
+		return 0, errBodyStopped
+	}
 	if b.tooLarge.Load() {
 		return 0, errBodyTooLarge
 	}
@@ -505,13 +552,40 @@ func (b *limitedBody) Read(p []byte) (int, error) {
 		return int(b.left), errBodyTooLarge
 	}
 	b.left -= int64(n)
+	if err != nil {
+		b.finished.Store(true)
+	}
 	if err != nil && err != io.EOF {
 		b.readFailed.Store(true)
+		b.deadline.Store(errors.Is(err, os.ErrDeadlineExceeded))
 	}
 	return n, err
 }
 
-func (b *limitedBody) Close() error { return b.rc.Close() }
+// timedOut reports a body the client sent too slowly, as opposed to one the
+// host stopped reading.
+func (b *limitedBody) timedOut() bool { return b.deadline.Load() && !b.interrupted.Load() }
+
+// interrupt makes a read waiting for the client return at once.
+func (b *limitedBody) interrupt(rc *http.ResponseController) {
+	b.interrupted.Store(true)
+	if !b.finished.Load() {
+		_ = rc.SetReadDeadline(aLongTimeAgo)
+	}
+}
+
+// stop interrupts a read in progress, waits for it, and fails later reads.
+func (b *limitedBody) stop(rc *http.ResponseController) {
+	b.interrupt(rc)
+	b.mu.Lock()
+	b.stopped = true
+	b.mu.Unlock()
+}
+
+// Close leaves the client's body to net/http, which closes it after the
+// handler: closing it here would wait to drain what the client still
+// sends.
+func (b *limitedBody) Close() error { return nil }
 
 // String keeps a Proxy printable without its injected header values.
 func (p *Proxy) String() string {

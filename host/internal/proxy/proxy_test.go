@@ -6,8 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -323,15 +325,21 @@ func TestMethods(t *testing.T) {
 
 func TestBodyLimit(t *testing.T) {
 	const limit = 1024
-	up := newUpstream(t, nil)
-	f := newFront(t, Options{Upstream: up.URL, AllowedMethods: []string{"POST"}, MaxBodyBytes: limit})
+	// Each case gets its own upstream: an aborted upstream request can still
+	// be arriving there after the proxy has answered its caller.
+	setup := func(t *testing.T) (*upstream, *front) {
+		up := newUpstream(t, nil)
+		return up, newFront(t, Options{Upstream: up.URL, AllowedMethods: []string{"POST"}, MaxBodyBytes: limit})
+	}
 
 	t.Run("declared length over the limit", func(t *testing.T) {
+		up, f := setup(t)
 		res, body := f.do(t, http.MethodPost, "/api/v2/files", nil, strings.NewReader(strings.Repeat("x", limit+1)))
 		wantJSONError(t, res, body, http.StatusRequestEntityTooLarge)
 		up.wantNone(t)
 	})
 	t.Run("chunked body over the limit", func(t *testing.T) {
+		up, f := setup(t)
 		pr, pw := io.Pipe()
 		go func() {
 			for i := 0; i < 8; i++ {
@@ -351,6 +359,7 @@ func TestBodyLimit(t *testing.T) {
 		}
 	})
 	t.Run("body at the limit passes intact", func(t *testing.T) {
+		up, f := setup(t)
 		want := strings.Repeat("z", limit)
 		pr, pw := io.Pipe()
 		go func() { _, _ = io.WriteString(pw, want); pw.Close() }()
@@ -358,8 +367,7 @@ func TestBodyLimit(t *testing.T) {
 		if res.StatusCode != http.StatusOK {
 			t.Fatalf("status %d %s", res.StatusCode, body)
 		}
-		reqs := up.requests()
-		if got := reqs[len(reqs)-1]; string(got.Body) != want || got.BodyErr != nil {
+		if got := up.only(t); string(got.Body) != want || got.BodyErr != nil {
 			t.Errorf("upstream got %d bytes (err %v), want %d", len(got.Body), got.BodyErr, limit)
 		}
 	})
@@ -686,4 +694,116 @@ func TestStreamingFlushesIncrementally(t *testing.T) {
 		}
 		next <- struct{}{}
 	}
+}
+
+// trickle sends a POST whose declared body arrives one byte per interval
+// until the server answers or the body is complete. It returns the response
+// and how many body bytes had been sent by then.
+func trickle(t *testing.T, addr, path string, size int, interval time.Duration) (*http.Response, []byte, int) {
+	t.Helper()
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	_ = c.SetDeadline(time.Now().Add(10 * time.Second))
+	fmt.Fprintf(c, "POST %s HTTP/1.1\r\nHost: x\r\nCoder-Session-Token: %s\r\nContent-Length: %d\r\n\r\n", path, token, size)
+	type answer struct {
+		res  *http.Response
+		body []byte
+		err  error
+	}
+	got := make(chan answer, 1)
+	go func() {
+		res, err := http.ReadResponse(bufio.NewReader(c), nil)
+		if err != nil {
+			got <- answer{err: err}
+			return
+		}
+		b, _ := io.ReadAll(res.Body)
+		got <- answer{res: res, body: b}
+	}()
+	sent := 0
+	tick := time.NewTicker(interval)
+	defer tick.Stop()
+	for {
+		select {
+		case a := <-got:
+			if a.err != nil {
+				t.Fatalf("no response after %d of %d body bytes: %v", sent, size, a.err)
+			}
+			return a.res, a.body, sent
+		case <-tick.C:
+			if sent < size {
+				if _, err := c.Write([]byte("x")); err == nil {
+					sent++
+				}
+			}
+		}
+	}
+}
+
+// A client that sends its body too slowly gets a 408 at the server's read
+// timeout rather than holding the handler.
+func TestSlowRequestBodyGets408(t *testing.T) {
+	up := newUpstream(t, nil) // reads the whole body before answering
+	p, err := New(Options{Upstream: up.URL, AllowedMethods: []string{"POST"}, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewUnstartedServer(p)
+	srv.Config.ReadTimeout = 300 * time.Millisecond
+	srv.Start()
+	t.Cleanup(srv.Close)
+	res, body, sent := trickle(t, srv.Listener.Addr().String(), "/api/v2/files", 100, 50*time.Millisecond)
+	e := wantJSONError(t, res, body, http.StatusRequestTimeout)
+	if sent >= 100 || !strings.Contains(e.Detail, "read_timeout") || !res.Close {
+		t.Fatalf("sent %d of 100 bytes before the answer; detail %q; connection closed %v", sent, e.Detail, res.Close)
+	}
+}
+
+// When Coder does not answer within the proxy's timeout, the caller gets its
+// 504 then, even though its body is still arriving.
+func TestTimeoutDoesNotWaitForTheRequestBody(t *testing.T) {
+	checkGoroutines(t)
+	// A handler that leaves the body unread is not told when the proxy
+	// hangs up; the test's end releases it.
+	release := make(chan struct{})
+	up := bodylessUpstream(t, func(w http.ResponseWriter, r *http.Request) { <-release })
+	t.Cleanup(func() { close(release) })
+	f := newFront(t, Options{Upstream: up, AllowedMethods: []string{"POST"}, Timeout: 200 * time.Millisecond})
+	res, body, sent := trickle(t, f.Listener.Addr().String(), "/api/v2/files", 1000, 50*time.Millisecond)
+	wantJSONError(t, res, body, http.StatusGatewayTimeout)
+	if sent >= 1000 {
+		t.Fatal("the 504 waited for the whole body")
+	}
+}
+
+// When Coder answers without reading the body, its answer reaches the
+// caller while the body still arrives. (net/http, which Coder runs on, only
+// answers early when over 256 KiB of the body are left unread.)
+func TestEarlyAnswerDoesNotWaitForTheRequestBody(t *testing.T) {
+	checkGoroutines(t)
+	up := bodylessUpstream(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		w.WriteHeader(http.StatusUnauthorized)
+		_, _ = io.WriteString(w, `{"message":"unauthorized"}`)
+	})
+	f := newFront(t, Options{Upstream: up, AllowedMethods: []string{"POST"}})
+	res, body, sent := trickle(t, f.Listener.Addr().String(), "/api/v2/files", 1<<20, 50*time.Millisecond)
+	if res.StatusCode != http.StatusUnauthorized || string(body) != `{"message":"unauthorized"}` {
+		t.Fatalf("got %d %s, want Coder's 401", res.StatusCode, body)
+	}
+	if sent >= 1<<20 {
+		t.Fatal("Coder's answer waited for the whole body")
+	}
+}
+
+// bodylessUpstream is a Coder that answers with h without reading request
+// bodies.
+func bodylessUpstream(t *testing.T, h http.HandlerFunc) *url.URL {
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	u, _ := url.Parse(srv.URL)
+	return u
 }

@@ -8,8 +8,6 @@ import (
 	"github.com/gorilla/mux"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
-
-	"github.com/coderhost/coderhost/internal/statuswriter"
 )
 
 type metrics struct {
@@ -22,7 +20,7 @@ func newMetrics(reg *prometheus.Registry, b Backend) *metrics {
 	m := &metrics{
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "coderhost_http_requests_total",
-			Help: "HTTP requests served, by route and status code.",
+			Help: "HTTP requests served, by route and the status code the client got (0: none, it went away or the response was aborted).",
 		}, []string{"route", "method", "code"}),
 		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "coderhost_http_request_duration_seconds",
@@ -56,24 +54,24 @@ func (m *metrics) route(r *http.Request) string {
 
 var knownMethods = map[string]bool{"GET": true, "HEAD": true, "POST": true, "PUT": true, "PATCH": true, "DELETE": true, "OPTIONS": true}
 
-// middleware runs inside the router, so the matched route is known.
+// middleware runs inside the router, where the matched route is known, and
+// hands its label to observe.
 func (m *metrics) middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		start := time.Now()
-		route := m.route(r)
-		sw := statuswriter.Wrap(w)
-		next.ServeHTTP(sw, r)
-		status := sw.Status()
-		if status == 0 {
-			status = http.StatusOK
+		if p, ok := r.Context().Value(routeKey{}).(*string); ok {
+			*p = m.route(r)
 		}
-		method := r.Method
-		if !knownMethods[method] {
-			method = "other"
-		}
-		m.requests.WithLabelValues(route, method, strconv.Itoa(status)).Inc()
-		m.latency.WithLabelValues(route).Observe(time.Since(start).Seconds())
+		next.ServeHTTP(w, r)
 	})
+}
+
+// observe counts one request. Status 0 means the client got no response.
+func (m *metrics) observe(route, method string, status int, elapsed time.Duration) {
+	if !knownMethods[method] {
+		method = "other"
+	}
+	m.requests.WithLabelValues(route, method, strconv.Itoa(status)).Inc()
+	m.latency.WithLabelValues(route).Observe(elapsed.Seconds())
 }
 
 // pluginCollector reports plugin restarts and liveness from their status.

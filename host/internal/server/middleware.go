@@ -18,9 +18,11 @@ import (
 func RequestID(ctx context.Context) string { return protocol.RequestID(ctx) }
 
 // validRequestID accepts ids set by a trusted front (Backstage, a load
-// balancer) when they are short and plain; anything else is replaced.
+// balancer) when they are short and plain: [A-Za-z0-9._-]{1,64}. Anything
+// else, which might be a credential pasted into the wrong header, is
+// replaced and never logged.
 func validRequestID(s string) bool {
-	if s == "" || len(s) > 128 {
+	if s == "" || len(s) > 64 {
 		return false
 	}
 	for _, c := range s {
@@ -49,30 +51,53 @@ func requestID(next http.Handler) http.Handler {
 	})
 }
 
-// accessLog writes one line per request. Query strings are left out: they
-// can carry tokens (coder_session_token).
-func accessLog(l *slog.Logger, next http.Handler) http.Handler {
+// routeKey carries a *string the router fills in with the matched route's
+// metric label.
+type routeKey struct{}
+
+// observe writes one access log line and the request metrics per request,
+// from what actually reached the client: a client that went away, a write
+// timeout or an aborted response is recorded as such, not as a 200. Query
+// strings are left out of the log: they can carry tokens
+// (coder_session_token).
+func observe(l *slog.Logger, m *metrics, writeTimeout time.Duration, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		sw := statuswriter.Wrap(w)
+		if writeTimeout > 0 {
+			// The server set the same deadline; setting it through sw lets
+			// the writer tell a response sent too late from one sent.
+			_ = sw.SetWriteDeadline(start.Add(writeTimeout))
+		}
+		route := "unmatched"
+		r = r.WithContext(context.WithValue(r.Context(), routeKey{}, &route))
+		defer func() {
+			p := recover()
+			res := sw.Result(r.Context(), p)
+			elapsed := time.Since(start)
+			m.observe(route, r.Method, res.Status, elapsed)
+			level := slog.LevelInfo
+			if res.Status >= 500 || res.Incomplete != "" {
+				level = slog.LevelWarn
+			}
+			attrs := []slog.Attr{
+				slog.String("request_id", RequestID(r.Context())),
+				slog.String("method", r.Method),
+				slog.String("path", r.URL.EscapedPath()),
+				slog.Int("status", res.Status),
+				slog.Int64("bytes", res.Bytes),
+				slog.Duration("duration", elapsed),
+				slog.String("remote", r.RemoteAddr),
+			}
+			if res.Incomplete != "" {
+				attrs = append(attrs, slog.String("incomplete", res.Incomplete))
+			}
+			l.LogAttrs(r.Context(), level, "request", attrs...)
+			if p != nil {
+				panic(p)
+			}
+		}()
 		next.ServeHTTP(sw, r)
-		status := sw.Status()
-		if status == 0 {
-			status = http.StatusOK
-		}
-		level := slog.LevelInfo
-		if status >= 500 {
-			level = slog.LevelWarn
-		}
-		l.LogAttrs(r.Context(), level, "request",
-			slog.String("request_id", RequestID(r.Context())),
-			slog.String("method", r.Method),
-			slog.String("path", r.URL.EscapedPath()),
-			slog.Int("status", status),
-			slog.Int64("bytes", sw.Bytes()),
-			slog.Duration("duration", time.Since(start)),
-			slog.String("remote", r.RemoteAddr),
-		)
 	})
 }
 

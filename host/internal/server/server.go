@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/coderhost/coderhost/host/internal/pluginhost"
+	"github.com/coderhost/coderhost/host/internal/proxy"
 	"github.com/coderhost/coderhost/internal/protocol"
 )
 
@@ -107,6 +108,15 @@ func New(b Backend, opts Options) http.Handler {
 				"GET /api/plugins lists the loaded plugins.")
 			return
 		}
+		// A plugin sees paths relative to its mount, so a path that its
+		// router would clean or decode differently could leave the mount
+		// (/api/hello/../plugins) or reach another route than the one
+		// checked here.
+		if reason := proxy.UnsafePath("/api/"+id+"/", req.URL.EscapedPath()); reason != "" {
+			protocol.WriteError(w, http.StatusBadRequest, "Invalid request path.",
+				"The host refused the path: "+reason+".")
+			return
+		}
 		p.ServeHTTP(w, req.WithContext(protocol.WithWriteTimeout(req.Context(), opts.WriteTimeout)))
 	})).Name("plugin")
 
@@ -120,7 +130,7 @@ func New(b Backend, opts Options) http.Handler {
 
 	var h http.Handler = r
 	h = recoverer(opts.Logger, h)
-	h = accessLog(opts.Logger, h)
+	h = observe(opts.Logger, m, opts.WriteTimeout, h)
 	h = requestID(h)
 	return h
 }

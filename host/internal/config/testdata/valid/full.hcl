@@ -18,9 +18,10 @@ log_format = "json"  # text | json; default "text"
 # Directory plugin binaries must live in. Default "bin/plugins".
 plugin_dir = "bin/plugins"
 
-# Server timeouts (Go durations). Defaults 15s, 10s, 60s, 120s.
+# Server timeouts (Go durations). Defaults 15s, 10s, 30s, 60s, 120s.
 shutdown_timeout    = "20s"
 read_header_timeout = "5s"
+read_timeout        = "45s" # the whole request, body included; a slower one gets 408
 write_timeout       = "2m"
 idle_timeout        = "3m"
 
@@ -72,6 +73,8 @@ plugin "auth" {
   start_timeout   = "30s"  # default "10s"
   health_interval = "5s"   # default "10s"
   max_body        = 1048576 # default "10MiB"
+  max_in_flight   = "16MiB" # bodies held at once for a plugin that cannot stream them; default "64MiB"
+  timeout         = "1m"    # time to start answering a request (504 after); default "30s"
 
   # Checked against the schema the plugin declares.
   config {

@@ -1,10 +1,13 @@
 // Package probe is a plugin used by the host's tests and benchmarks: it exposes its
-// environment and can panic, crash, stall or answer unhealthy on request.
+// environment and can panic, crash, stall, redirect, hash a streamed body or
+// answer unhealthy on request.
 package probe
 
 import (
 	"context"
+	"crypto/sha256"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"os"
@@ -87,6 +90,19 @@ func (p *probe) handler(word string) http.Handler {
 		slog.Warn(r.URL.Query().Get("msg"), "detail", r.URL.Query().Get("detail"))
 	})
 	m.HandleFunc("/unhealthy", func(w http.ResponseWriter, r *http.Request) { p.unhealthy.Store(true) })
+	m.HandleFunc("/redirect", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Location", r.URL.Query().Get("to"))
+		w.WriteHeader(http.StatusFound)
+	})
+	m.HandleFunc("POST /sum", func(w http.ResponseWriter, r *http.Request) {
+		h := sha256.New()
+		n, err := io.Copy(h, r.Body)
+		if err != nil {
+			sdk.WriteError(w, http.StatusBadRequest, "Could not read the body.", err.Error())
+			return
+		}
+		fmt.Fprintf(w, "%d %x", n, h.Sum(nil))
+	})
 	m.HandleFunc("/echo", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("X-Path", r.URL.Path)
 		w.Header().Set("X-Query", r.URL.RawQuery)

@@ -1,4 +1,6 @@
-// Command probe serves the test plugin in internal/probe.
+// Command probe serves the test plugin in internal/probe. With
+// PROBE_BUFFERED=1 it takes request bodies whole, as plugins built before
+// the protocol streamed them do.
 package main
 
 import (
@@ -6,11 +8,16 @@ import (
 	"os"
 
 	"github.com/coderhost/coderhost/host/internal/pluginhost/internal/probe"
+	"github.com/coderhost/coderhost/internal/protocol"
 	"github.com/coderhost/coderhost/sdk"
 )
 
 func main() {
-	if err := sdk.Serve(probe.New()); err != nil {
+	var opts []sdk.ServeOption
+	if os.Getenv("PROBE_BUFFERED") == "1" {
+		opts = append(opts, func(o *protocol.ServeOptions) { o.BufferRequestBodies = true })
+	}
+	if err := sdk.Serve(probe.New(), opts...); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
