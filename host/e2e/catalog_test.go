@@ -32,7 +32,7 @@ func defaultConfig(t *testing.T) string {
 		`"examples/`, `"`+repoRoot+`/examples/`,
 		`"scripts/`, `"`+repoRoot+`/scripts/`,
 	).Replace(string(b))
-	return writeConfig(t, onRealCoder(t, s))
+	return writeConfig(t, s)
 }
 
 // demoCoderURL is the embedded demo deployment's URL from the banner.
@@ -80,7 +80,7 @@ type entityCoderConfig struct {
 // The default configuration, the demo deployment and examples/catalog,
 // through the real daemon and plugin processes.
 func TestCatalogPluginWithTheDemo(t *testing.T) {
-	d := start(t, defaultConfig(t))
+	d := start(t, onRealCoderFile(t, defaultConfig(t)))
 	coderURL := demoCoderURL(t, d)
 	admin := http.Header{"Coder-Session-Token": {adminToken(t)}}
 	entityURL := func(name, route string) string {

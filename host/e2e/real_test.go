@@ -79,6 +79,21 @@ func adminToken(t *testing.T) string {
 	return tok
 }
 
+// onRealCoderFile points the configuration file at path, written for the
+// demo deployment (the repository's config.hcl), at the real deployment, and
+// returns the new file's path.
+func onRealCoderFile(t *testing.T, path string) string {
+	t.Helper()
+	if !usingRealCoder() {
+		return path
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return writeConfig(t, onRealCoder(t, string(b)))
+}
+
 // onRealCoder points a configuration written for the demo deployment (the
 // repository's config.hcl) at the real deployment, with the owner's token
 // wherever the demo admin's public token stands.
