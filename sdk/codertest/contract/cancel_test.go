@@ -48,6 +48,21 @@ func TestCancelBuild(t *testing.T) {
 	if !cur.Job.Status.Active() || cur.Job.Status == coder.JobCanceling {
 		t.Skipf("the first build finished (%s) before it could be canceled", cur.Job.Status)
 	}
+	// Another build while this one is active is refused.
+	_, err = tg.client.StopWorkspace(ctx(t), ws.ID)
+	if err == nil {
+		t.Skip("the first build finished before a second build could meet it")
+	}
+	if e := wantStatus(t, err, http.StatusConflict); e.Message != "A workspace build is already active." {
+		t.Errorf("409 message = %q", e.Message)
+	}
+	cur, err = tg.client.WorkspaceBuild(ctx(t), ws.LatestBuild.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !cur.Job.Status.Active() || cur.Job.Status == coder.JobCanceling {
+		t.Skipf("the first build finished (%s) before it could be canceled", cur.Job.Status)
+	}
 	other := coder.JobPending
 	if cur.Job.Status == coder.JobPending {
 		other = coder.JobRunning
