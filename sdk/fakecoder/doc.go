@@ -71,7 +71,9 @@
 // while a job expected to be pending may always be canceled; a build
 // canceled while running ends "failed" with canceled_at set and the
 // provisioner's "canceled" as its error, as the contract suite's cancel test
-// showed against a real Coder.
+// showed against a real Coder; and, as the host's end-to-end tests showed, the
+// answer to a new build (POST builds, workspace creation) carries no
+// template_version_name.
 //
 // A difference that remains is listed below with its reason. The test fails
 // on a difference missing from this table and on a row that no longer
