@@ -104,3 +104,22 @@ soak:
 	@mkdir -p bin
 	$(GO) test -c -tags soak -o bin/soak.test ./host/e2e
 	cd host/e2e && ../../bin/soak.test -test.run '^TestSoak$$' -test.timeout 3m
+
+# Real systems (test/real/README.md): a real Coder v2.30, built from its Go
+# module and cached in ~/.cache/coderhost, on PostgreSQL from Debian; and a
+# real Backstage backend from npm (test/real/backstage).
+.PHONY: real-coder test-real backstage-deps
+
+real-coder:
+	test/real/real-coder.sh
+
+# better-sqlite3 compiles against the machine's Node.js headers (nodedir),
+# since nothing but the registries is reachable for prebuilt binaries.
+backstage-deps:
+	@if [ ! -d test/real/backstage/node_modules ] || [ test/real/backstage/package-lock.json -nt test/real/backstage/node_modules ]; then \
+		cd test/real/backstage && npm_config_nodedir=$$(dirname $$(dirname $$(command -v node))) \
+			npm ci --no-audit --no-fund --loglevel=error && touch node_modules; \
+	fi
+
+test-real: build backstage-deps
+	test/real/real-coder.sh -- test/real/test.sh

@@ -30,7 +30,7 @@ func authConfig(addr string) string {
 	return fmt.Sprintf(`
 plugin_dir   = %q
 external_url = "http://%s"
-coder { demo = true }
+%s
 backstage {
   app_url       = "http://localhost:3000"
   catalog_files = [%q]
@@ -55,7 +55,7 @@ plugin "auth" {
     }
   }
 }
-`, pluginDir, addr, filepath.Join(repoRoot, "examples/catalog/*.yaml"),
+`, pluginDir, addr, coderBlock(), filepath.Join(repoRoot, "examples/catalog/*.yaml"),
 		filepath.Join(repoRoot, "scripts/signin/username.js"),
 		filepath.Join(pluginDir, "coderhost-plugin-auth"))
 }
@@ -111,7 +111,7 @@ func next(t *testing.T, resp *http.Response, want int) string {
 // against the published keys and userinfo, refresh and sign-out.
 func TestCoderSignInThroughTheHost(t *testing.T) {
 	addr := freePort(t)
-	d := startAt(t, addr, writeConfig(t, authConfig(addr)), nil)
+	d := startAt(t, addr, writeConfig(t, withSigningKey(t, authConfig(addr))), oauthAppEnv(t, addr))
 	jar, _ := cookiejar.New(nil)
 	b := &authBrowser{t: t, c: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
 
@@ -122,17 +122,7 @@ func TestCoderSignInThroughTheHost(t *testing.T) {
 		t.Fatalf("start sent the browser to %s", authorize)
 	}
 	// Coder asks the browser to sign in first, then for consent.
-	resp, _ = b.do("GET", authorize, nil, nil)
-	login := next(t, resp, http.StatusSeeOther)
-	loginURL, _ := url.Parse(login)
-	resp, _ = b.do("POST", loginURL.Scheme+"://"+loginURL.Host+"/login", url.Values{"username": {"demo"}, "redirect": {loginURL.Query().Get("redirect")}}, nil)
-	back := next(t, resp, http.StatusSeeOther)
-	resp, consent := b.do("GET", back, nil, nil)
-	if resp.StatusCode != 200 || !strings.Contains(consent, "backstage") {
-		t.Fatalf("consent page: %d %s", resp.StatusCode, consent)
-	}
-	resp, _ = b.do("POST", back, nil, nil) // "Allow"
-	callback := next(t, resp, http.StatusFound)
+	callback := consent(t, b, authorize)
 	if !strings.HasPrefix(callback, d.url("/api/auth/coder/handler/frame?")) {
 		t.Fatalf("Coder called back to %s", callback)
 	}

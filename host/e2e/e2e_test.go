@@ -28,6 +28,10 @@ var (
 )
 
 func TestMain(m *testing.M) {
+	if err := checkRealCoderEnv(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
 	_, file, _, _ := runtime.Caller(0)
 	repoRoot = filepath.Clean(filepath.Join(filepath.Dir(file), "..", ".."))
 	dir, err := os.MkdirTemp("", "coderhost-e2e-")
@@ -60,6 +64,7 @@ func TestMain(m *testing.M) {
 		}
 	}
 	code := m.Run()
+	stopSharedBackstage()
 	os.RemoveAll(dir)
 	os.Exit(code)
 }
@@ -100,7 +105,7 @@ func writeConfig(t *testing.T, body string) string {
 func baseConfig(greeting string) string {
 	return fmt.Sprintf(`
 plugin_dir = %q
-coder { demo = true }
+%s
 backstage { catalog_files = [%q] }
 script "username" {
   file = %q
@@ -110,7 +115,7 @@ plugin "hello" {
   path = %q
   config { greeting = %q }
 }
-`, pluginDir, filepath.Join(repoRoot, "examples/catalog/*.yaml"),
+`, pluginDir, coderBlock(), filepath.Join(repoRoot, "examples/catalog/*.yaml"),
 		filepath.Join(repoRoot, "scripts/signin/username.js"),
 		filepath.Join(pluginDir, "coderhost-plugin-hello"), greeting)
 }
@@ -327,7 +332,11 @@ func TestDemoCoderThroughPassThrough(t *testing.T) {
 	// The banner may still be on its way through the pipe when /readyz
 	// already answers; the snippet is its last part.
 	eventually(t, "the whole startup banner", func() bool { return strings.Contains(d.output(), "allowedHeaders:") })
-	for _, line := range []string{"demo oauth client id: ", "demo oauth client secret: ", "target: 'http://" + d.addr + "/'"} {
+	lines := []string{"target: 'http://" + d.addr + "/'"}
+	if !usingRealCoder() {
+		lines = append(lines, "demo oauth client id: ", "demo oauth client secret: ")
+	}
+	for _, line := range lines {
 		if !strings.Contains(d.output(), line) {
 			t.Errorf("startup output lacks %q", line)
 		}
@@ -500,6 +509,9 @@ func processesRunning(exe string) []int {
 
 func demoToken(t *testing.T, d *daemon) string {
 	t.Helper()
+	if usingRealCoder() {
+		return realCoder.token
+	}
 	re := regexp.MustCompile(`(?m)^demo session token: (\S+)$`)
 	var m []string
 	// The banner may still be on its way through the pipe when /readyz

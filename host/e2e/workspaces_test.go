@@ -28,13 +28,13 @@ func workspacesConfig(t *testing.T) string {
 		fmt.Sprintf("%q", filepath.Join(pluginDir, "coderhost-plugin-workspaces")), 1)
 	return fmt.Sprintf(`
 plugin_dir = %q
-coder { demo = true }
+%s
 backstage { catalog_files = [%q] }
 script "region-by-owner" {
   file = %q
   hook = "workspace_params"
 }
-%s`, pluginDir, filepath.Join(repoRoot, "examples/catalog/*.yaml"),
+%s`, pluginDir, coderBlock(), filepath.Join(repoRoot, "examples/catalog/*.yaml"),
 		filepath.Join(repoRoot, "scripts/params/region-by-owner.js"), block)
 }
 
@@ -169,6 +169,7 @@ func TestWorkspacesReadmeCurlLines(t *testing.T) {
 	}
 	d := start(t, writeConfig(t, workspacesConfig(t)))
 	script := strings.ReplaceAll(m[1], "127.0.0.1:7008", d.addr)
+	script = strings.ReplaceAll(script, "DemoUser01-DemoOnlyNotASecret0001", demoToken(t, d))
 	cmd := exec.Command("bash", "-euo", "pipefail", "-c", script)
 	began := time.Now()
 	out, err := cmd.CombinedOutput()

@@ -113,9 +113,18 @@ func (h *handler) update(ctx context.Context, client *coder.Client, id string) (
 		return coder.WorkspaceBuild{}, &apiError{Status: http.StatusConflict,
 			Message: fmt.Sprintf("Workspace %q is already on the active version of template %q.", ws.Name, ws.TemplateName)}
 	}
-	return client.CreateWorkspaceBuild(ctx, id, coder.CreateWorkspaceBuildRequest{
+	b, err := client.CreateWorkspaceBuild(ctx, id, coder.CreateWorkspaceBuildRequest{
 		Transition: coder.TransitionStart, TemplateVersionID: ws.TemplateActiveVersionID,
 	})
+	if err != nil || b.TemplateVersionName != "" {
+		return b, err
+	}
+	// Coder answers a new build without its version's name; the build read
+	// back has it, and it is what an update is about.
+	if named, err := client.WorkspaceBuild(ctx, b.ID); err == nil {
+		return named, nil
+	}
+	return b, nil
 }
 
 // cancelBuild cancels the workspace's latest build and returns it as it is

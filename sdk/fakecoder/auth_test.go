@@ -202,7 +202,7 @@ func TestUsersAndOrganizations(t *testing.T) {
 		{"/api/v2/users/" + me.ID, http.StatusOK, ""},
 		{"/api/v2/users/DEMO", http.StatusOK, ""},
 		{"/api/v2/users/nobody", http.StatusBadRequest, `"user" must be an existing uuid or username.`},
-		{"/api/v2/users/00000000-0000-4000-8000-000000000000", http.StatusNotFound, "Resource not found or you do not have access to this resource"},
+		{"/api/v2/users/00000000-0000-4000-8000-000000000000", http.StatusBadRequest, `"user" must be an existing uuid or username.`},
 		{"/api/v2/users/me/organizations", http.StatusOK, ""},
 		{"/api/v2/users/me/organizations/coder", http.StatusOK, ""},
 		{"/api/v2/organizations", http.StatusOK, ""},

@@ -63,7 +63,11 @@ func (s *Server) stepLocked(b *build) {
 		b.job.status = "running"
 		b.job.startedAt = &now
 	case b.job.status == "canceling":
-		b.job.status = "canceled"
+		// A provisioner interrupted mid-job reports the interruption as
+		// its error, so Coder records the job as failed (canceled_at set).
+		// Only a job canceled before a provisioner took it is "canceled".
+		b.job.status = "failed"
+		b.job.err = "canceled"
 		b.job.completedAt = &now
 	case b.job.status == "running" && b.failWith != "":
 		b.job.status = "failed"
@@ -219,6 +223,9 @@ func (s *Server) postWorkspaceBuild(w http.ResponseWriter, r *http.Request, a ac
 		ws.lastUsedAt = now
 	}
 	resp := s.convertBuild(b)
+	// Coder answers a new build without its template version's name (it
+	// converts the build with an empty version); reads of the build have it.
+	resp.TemplateVersionName = ""
 	s.startJobLocked(b)
 	writeJSON(w, http.StatusCreated, resp)
 }
@@ -324,7 +331,9 @@ func (s *Server) cancelBuild(w http.ResponseWriter, r *http.Request, a actor) {
 		return
 	}
 	ws := s.st.workspaceByID(b.workspaceID)
-	if t := s.st.templateByID(ws.templateID); !t.allowUserCancel && !a.user.isOwner() {
+	// Canceling a job expected to be pending is always allowed: nothing has
+	// been provisioned yet.
+	if t := s.st.templateByID(ws.templateID); expect != "pending" && !t.allowUserCancel && !a.user.isOwner() {
 		writeResponse(w, http.StatusForbidden, "User is not allowed to cancel workspace builds. Owner role is required.")
 		return
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 )
@@ -122,15 +123,27 @@ func parseAuthorizeParams(vals url.Values, callback *url.URL) (authorizeParams, 
 	params.state = p.String(vals, "", "state")
 	params.resource = p.String(vals, "", "resource")
 	params.codeChallenge = p.String(vals, "", "code_challenge")
+	// The method is checked only when consent is given (pkceMethodError):
+	// the consent page shows whatever the client asked for.
 	params.challengeMethod = p.String(vals, "", "code_challenge_method")
-	if params.challengeMethod != "" && params.challengeMethod != "S256" {
-		p.fail("code_challenge_method", fmt.Sprintf("Query param %q has invalid value: %q is not supported, use S256", "code_challenge_method", params.challengeMethod))
-	}
 	if !validResource(params.resource) {
 		p.fail("resource", "must be an absolute URI without fragment")
 	}
 	p.ErrorExcessParams(vals)
 	return params, p.errs
+}
+
+// pkceMethodError is Coder's refusal of a code challenge method other than
+// S256 (the default when a challenge comes without one), or "".
+func pkceMethodError(p authorizeParams) string {
+	switch {
+	case p.codeChallenge == "", p.challengeMethod == "", p.challengeMethod == "S256":
+		return ""
+	case p.challengeMethod == "plain":
+		return "code_challenge_method 'plain' is not supported; use 'S256'"
+	default:
+		return "unsupported code_challenge_method: " + p.challengeMethod
+	}
 }
 
 // authorize serves GET (consent page) and POST (consent given) of
@@ -193,6 +206,10 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
+	if msg := pkceMethodError(params); msg != "" {
+		writeOAuth2Error(w, http.StatusBadRequest, "invalid_request", msg)
+		return
+	}
 	full, prefix, secret := newFormattedSecret()
 	s.mu.Lock()
 	for p, c := range s.st.codes {
@@ -247,8 +264,10 @@ func (s *Server) tokens(w http.ResponseWriter, r *http.Request) {
 	vals := r.Form
 	p := newQueryParser()
 	p.requireNotEmpty("grant_type")
+	// Coder's grant type enum knows more grants than it serves: those parse,
+	// and are refused after the form is checked.
 	grant, _ := p.Custom(vals, "grant_type", func(v string) error {
-		if v != "authorization_code" && v != "refresh_token" {
+		if !slices.Contains([]string{"authorization_code", "refresh_token", "password", "client_credentials", "implicit"}, v) {
 			return fmt.Errorf("%q is not a valid value", v)
 		}
 		return nil
@@ -268,12 +287,8 @@ func (s *Server) tokens(w http.ResponseWriter, r *http.Request) {
 	)
 	p.String(vals, "", "client_id")
 	p.String(vals, "", "scope")
-	if grant == "authorization_code" {
-		if cb, err := url.Parse(app.callbackURL); err == nil {
-			redirectURIParam(p, vals, cb)
-		}
-	} else {
-		p.String(vals, "", "redirect_uri")
+	if cb, err := url.Parse(app.callbackURL); err == nil {
+		redirectURIParam(p, vals, cb)
 	}
 	if !validResource(resource) {
 		p.fail("resource", "must be an absolute URI without fragment")
@@ -302,6 +317,10 @@ func (s *Server) tokens(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
+	if grant != "authorization_code" && grant != "refresh_token" {
+		writeOAuth2Error(w, http.StatusBadRequest, "unsupported_grant_type", fmt.Sprintf("The grant type %q is not supported", grant))
+		return
+	}
 	s.mu.Lock()
 	var tok OAuth2Token
 	var terr *tokenError

@@ -91,15 +91,14 @@ func (s *Server) userParamLocked(w http.ResponseWriter, r *http.Request, a actor
 	if q == "me" {
 		return a.user, true
 	}
+	// An unknown UUID is refused like an unknown name (Coder answers 400
+	// for any failed lookup).
+	var u *user
 	if id, err := parseUUID(q); err == nil {
-		u := s.st.userByID(id)
-		if u == nil {
-			writeNotFound(w)
-			return nil, false
-		}
-		return u, true
+		u = s.st.userByID(id)
+	} else {
+		u = s.st.userByName(q)
 	}
-	u := s.st.userByName(q)
 	if u == nil {
 		writeJSON(w, http.StatusBadRequest, Response{Message: msgUserParam, Detail: fmt.Sprintf("queried user=%q", q)})
 		return nil, false

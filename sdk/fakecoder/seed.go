@@ -85,10 +85,13 @@ type SeedTemplate struct {
 	// DeprecationMessage deprecates the template when set.
 	DeprecationMessage string `yaml:"deprecation_message"`
 	// DefaultTTL is a Go duration such as "8h"; empty means no autostop.
-	DefaultTTL                   string `yaml:"default_ttl"`
-	AllowUserCancelWorkspaceJobs *bool  `yaml:"allow_user_cancel_workspace_jobs"`
-	RequireActiveVersion         bool   `yaml:"require_active_version"`
-	UseClassicParameterFlow      bool   `yaml:"use_classic_parameter_flow"`
+	DefaultTTL string `yaml:"default_ttl"`
+	// AllowUserCancelWorkspaceJobs lets members cancel running builds;
+	// default false, as when a template is created through Coder's API
+	// without it (owners may always cancel, anyone a pending job).
+	AllowUserCancelWorkspaceJobs *bool `yaml:"allow_user_cancel_workspace_jobs"`
+	RequireActiveVersion         bool  `yaml:"require_active_version"`
+	UseClassicParameterFlow      bool  `yaml:"use_classic_parameter_flow"`
 	// ResourceType is the Terraform type of the resource carrying the agent
 	// (default docker_container).
 	ResourceType string `yaml:"resource_type"`

@@ -442,7 +442,7 @@ func buildState(s *Seed, now time.Time) (*state, error) {
 		if err != nil {
 			return nil, err
 		}
-		allowCancel := true
+		allowCancel := false // Coder's default when a template is created without it
 		if stpl.AllowUserCancelWorkspaceJobs != nil {
 			allowCancel = *stpl.AllowUserCancelWorkspaceJobs
 		}

@@ -337,6 +337,8 @@ func (s *Server) createWorkspace(w http.ResponseWriter, r *http.Request, a actor
 	st.workspaces = append(st.workspaces, ws)
 	b := st.newBuild(ws, t, version, a.user, "start", "initiator", values, now)
 	resp := s.convertWorkspace(ws, a.user.id)
+	// As for a new build, Coder leaves the first build's version name out.
+	resp.LatestBuild.TemplateVersionName = ""
 	s.startJobLocked(b)
 	writeJSON(w, http.StatusCreated, resp)
 }

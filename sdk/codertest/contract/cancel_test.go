@@ -10,11 +10,16 @@ import (
 )
 
 // TestCancelBuild creates a workspace, cancels its first build while the job
-// is still active, and checks that Coder refuses to cancel it twice.
+// is still active, checks how the job ends, and that Coder refuses to cancel
+// it twice.
 func TestCancelBuild(t *testing.T) {
 	tg := newTarget(t)
 	tg.requireWrites(t, "creates a workspace and cancels its build")
-	p := planWorkspace(t, tg)
+	withCancelTemplate := *tg
+	if tg.cancelTemplate != "" {
+		withCancelTemplate.template = tg.cancelTemplate
+	}
+	p := planWorkspace(t, &withCancelTemplate)
 	ws, err := tg.client.CreateWorkspace(ctx(t), "me", coder.CreateWorkspaceRequest{
 		TemplateID: p.tmpl.ID, Name: "ct-" + randomSuffix(), RichParameterValues: p.values,
 	})
@@ -37,6 +42,21 @@ func TestCancelBuild(t *testing.T) {
 	// with 412 only when Coder sees the job in a different state, so ask
 	// for the state it really is in.
 	cur, err := tg.client.WorkspaceBuild(ctx(t), ws.LatestBuild.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !cur.Job.Status.Active() || cur.Job.Status == coder.JobCanceling {
+		t.Skipf("the first build finished (%s) before it could be canceled", cur.Job.Status)
+	}
+	// Another build while this one is active is refused.
+	_, err = tg.client.StopWorkspace(ctx(t), ws.ID)
+	if err == nil {
+		t.Skip("the first build finished before a second build could meet it")
+	}
+	if e := wantStatus(t, err, http.StatusConflict); e.Message != "A workspace build is already active." {
+		t.Errorf("409 message = %q", e.Message)
+	}
+	cur, err = tg.client.WorkspaceBuild(ctx(t), ws.LatestBuild.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,8 +86,16 @@ func TestCancelBuild(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if done.Job.Status != coder.JobCanceled || done.Status != coder.WorkspaceStatusCanceled || done.Job.CanceledAt == nil {
-		t.Errorf("after cancel: job %s, build %s, canceled_at %v; want canceled", done.Job.Status, done.Status, done.Job.CanceledAt)
+	// A job canceled before a provisioner took it ends "canceled". One
+	// interrupted while running ends "failed" with canceled_at set: the
+	// provisioner reports the interruption as the job's error (Coder v2.30).
+	wantJob, wantBuild := coder.JobCanceled, coder.WorkspaceStatusCanceled
+	if done.Job.StartedAt != nil {
+		wantJob, wantBuild = coder.JobFailed, coder.WorkspaceStatusFailed
+	}
+	if done.Job.Status != wantJob || done.Status != wantBuild || done.Job.CanceledAt == nil {
+		t.Errorf("after cancel: job %s, build %s, canceled_at %v; want %s, %s and the cancel time",
+			done.Job.Status, done.Status, done.Job.CanceledAt, wantJob, wantBuild)
 	}
 	err = tg.client.CancelWorkspaceBuild(ctx(t), cur.ID, "")
 	if e := wantStatus(t, err, http.StatusBadRequest); e.Message == "" {

@@ -26,6 +26,8 @@ const (
 	envOAuthID     = "CODER_OAUTH_CLIENT_ID"
 	envOAuthSecret = "CODER_OAUTH_CLIENT_SECRET"
 	envOAuthRedir  = "CODER_OAUTH_REDIRECT_URL"
+	envOther       = "CODER_OTHER_SESSION_TOKEN"
+	envCancelTmpl  = "CODER_CANCEL_TEMPLATE"
 )
 
 // defaultRepoKeys are the Backstage plugin's default repoUrlParamKeys.
@@ -43,8 +45,14 @@ type target struct {
 
 	writes   bool
 	template string // CODER_TEMPLATE, or "" to discover one
-	org      string
-	repoKeys []string
+	// cancelTemplate is CODER_CANCEL_TEMPLATE: a template whose builds stay
+	// active long enough to be canceled; "" uses template.
+	cancelTemplate string
+	// otherToken is CODER_OTHER_SESSION_TOKEN on a real deployment: an
+	// owner with workspaces of their own.
+	otherToken string
+	org        string
+	repoKeys   []string
 
 	oauthID, oauthSecret, oauthRedirect string
 }
@@ -65,6 +73,8 @@ func newTarget(t *testing.T, opts ...fakecoder.Option) *target {
 		tg.real, tg.url, tg.token = true, strings.TrimRight(url, "/"), token
 		tg.writes = os.Getenv(envWrites) == "1"
 		tg.template = os.Getenv(envTemplate)
+		tg.cancelTemplate = os.Getenv(envCancelTmpl)
+		tg.otherToken = os.Getenv(envOther)
 		if org := os.Getenv(envOrg); org != "" {
 			tg.org = org
 		}
@@ -117,10 +127,17 @@ func (tg *target) requireOAuth2(t *testing.T) {
 	}
 }
 
-// as returns a client for another seeded user of the fake.
+// as returns a client for another seeded user of the fake; on a real
+// deployment, for the owner whose token is CODER_OTHER_SESSION_TOKEN
+// (username only names the fake's user).
 func (tg *target) as(t *testing.T, username string) *coder.Client {
 	t.Helper()
-	tg.requireFake(t, "acts as a second, seeded user")
+	if tg.real {
+		if tg.otherToken == "" {
+			t.Skipf("acts as a second user: set %s to an owner's session token", envOther)
+		}
+		return tg.client.WithToken(tg.otherToken)
+	}
 	return tg.client.WithToken(tg.fake.Token(username))
 }
 

@@ -153,13 +153,16 @@ func TestOAuth2AuthorizeRefusals(t *testing.T) {
 	tg := newTarget(t)
 	tg.requireOAuth2(t)
 	base := url.Values{"client_id": {tg.oauthID}, "response_type": {"code"}, "state": {"s"}}
+	// The consent page (GET) refuses what the query parser rejects; the PKCE
+	// method is checked when the user gives consent (POST).
 	tests := []struct {
-		name  string
-		extra url.Values
+		name   string
+		method string
+		extra  url.Values
 	}{
-		{"unknown parameter", url.Values{"nonce": {"n"}}},
-		{"plain PKCE", url.Values{"code_challenge": {"abc"}, "code_challenge_method": {"plain"}}},
-		{"redirect to another host", url.Values{"redirect_uri": {"https://evil.example.com/callback"}}},
+		{"unknown parameter", http.MethodGet, url.Values{"nonce": {"n"}}},
+		{"plain PKCE", http.MethodPost, url.Values{"code_challenge": {"abc"}, "code_challenge_method": {"plain"}}},
+		{"redirect to another host", http.MethodGet, url.Values{"redirect_uri": {"https://evil.example.com/callback"}}},
 	}
 	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	for _, tt := range tests {
@@ -171,7 +174,7 @@ func TestOAuth2AuthorizeRefusals(t *testing.T) {
 			for k, v := range tt.extra {
 				q[k] = v
 			}
-			req, _ := http.NewRequestWithContext(ctx(t), http.MethodGet, tg.url+"/oauth2/authorize?"+q.Encode(), nil)
+			req, _ := http.NewRequestWithContext(ctx(t), tt.method, tg.url+"/oauth2/authorize?"+q.Encode(), nil)
 			req.Header.Set("Coder-Session-Token", tg.token)
 			resp, err := noRedirect.Do(req)
 			if err != nil {
