@@ -225,7 +225,9 @@ func TestUsersNeverSeeEachOthersLists(t *testing.T) {
 func TestIdenticalConcurrentCallsMakeOneRequest(t *testing.T) {
 	faults := &fakecoder.Faults{}
 	e := startEnv(t, withFake(fakecoder.WithFaults(faults)), withConfig("cache_ttl", "0s"))
-	faults.SetLatency(500 * time.Millisecond)
+	// Long enough that all 50 callers are in flight before Coder answers,
+	// even on a loaded machine under -race.
+	faults.SetLatency(3 * time.Second)
 	faults.SetPathPrefix("/api/v2/workspaces")
 	e.fake.ResetRequests()
 	var wg sync.WaitGroup
