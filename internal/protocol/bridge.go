@@ -96,7 +96,9 @@ func (c *Client) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		})
 		defer ex.timer.Stop()
 	}
-	if c.streams.Load() {
+	// A request without a body goes as one message: a bidirectional stream
+	// costs its half-close and more frames for nothing to stream.
+	if hasBody && c.streams.Load() {
 		ex.streamed(req, hasBody)
 		return
 	}

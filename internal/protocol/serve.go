@@ -142,6 +142,8 @@ func serveConfig(p Provider, o ServeOptions, test *plugin.ServeTestConfig) *plug
 				grpc.MaxSendMsgSize(msg),
 				grpc.InitialWindowSize(windowSize),
 				grpc.InitialConnWindowSize(windowSize),
+				// Reused goroutines instead of one new goroutine per request.
+				grpc.NumStreamWorkers(2),
 				grpc.ChainUnaryInterceptor(recoverUnary),
 				grpc.ChainStreamInterceptor(recoverStream),
 			)

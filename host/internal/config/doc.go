@@ -92,7 +92,8 @@
 //	  path            = "bin/plugins/coderhost-plugin-auth"  # required; must lie under plugin_dir
 //	  sha256          = "…"            # optional pin: 64 hex digits, any case
 //	  pass_env        = ["HTTPS_PROXY"]  # host environment variables the plugin may see
-//	  env             = { KEY = "v" }    # extra environment for the plugin; values are secret
+//	  env             = { KEY = "v" }    # extra environment for the plugin; values are secret;
+//	                                     # GOMAXPROCS is 1 unless env or pass_env sets it
 //	  start_timeout   = "10s"
 //	  health_interval = "10s"
 //	  max_body        = "10MiB"

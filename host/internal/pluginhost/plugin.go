@@ -242,6 +242,15 @@ func (p *Plugin) environment() []string {
 	}
 	for k, v := range p.spec.Env {
 		env = append(env, k+"="+v)
+		seen[k] = true
+	}
+	if !seen["GOMAXPROCS"] {
+		// A plugin is an I/O-bound process beside the host: on one OS
+		// thread, handing a request from gRPC's reader to the handler and
+		// to gRPC's writer wakes no other CPU, which on virtual machines
+		// is most of a hop's cost (make bench). env or pass_env can set
+		// another value.
+		env = append(env, "GOMAXPROCS=1")
 	}
 	return env
 }

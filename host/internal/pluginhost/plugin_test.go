@@ -253,6 +253,19 @@ func TestEnvironmentIsAllowlisted(t *testing.T) {
 	}
 }
 
+func TestPluginsRunOnOneThreadUnlessTold(t *testing.T) {
+	p := launch(t, probeSpec(), Options{})
+	if got := call(p, "GET", "/api/probe/getenv?name=GOMAXPROCS", nil).Body.String(); got != "1" {
+		t.Fatalf("default GOMAXPROCS: %q", got)
+	}
+	spec := probeSpec()
+	spec.Env = map[string]string{"GOMAXPROCS": "3"}
+	p = launch(t, spec, Options{})
+	if got := call(p, "GET", "/api/probe/getenv?name=GOMAXPROCS", nil).Body.String(); got != "3" {
+		t.Fatalf("GOMAXPROCS from env: %q", got)
+	}
+}
+
 func TestRejectedConfigurationIsReported(t *testing.T) {
 	p, err := Launch(context.Background(), probeSpec(), Options{Logger: testLogger(t)})
 	if err != nil {
