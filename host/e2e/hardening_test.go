@@ -19,6 +19,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/coderhost/coderhost/internal/slowclient"
 )
 
 // hardenedConfig is baseConfig with the probe plugin and, when short is
@@ -40,46 +42,12 @@ plugin "probe" {
 // It returns the answer and how many body bytes were sent before it.
 func slowRequest(t *testing.T, addr, method, path string, size int, interval time.Duration) (*http.Response, []byte, int) {
 	t.Helper()
-	c, err := net.Dial("tcp", addr)
+	resp, body, sent, err := slowclient.Send(addr, method, path, []string{"Content-Type: text/plain"}, size, interval)
 	if err != nil {
-		t.Fatal(err)
+		// Errorf, not Fatalf: callers run this from several goroutines.
+		t.Errorf("%s %s: %v", method, path, err)
 	}
-	defer c.Close()
-	_ = c.SetDeadline(time.Now().Add(10 * time.Second))
-	fmt.Fprintf(c, "%s %s HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: %d\r\n\r\n", method, path, size)
-	type answer struct {
-		resp *http.Response
-		body []byte
-		err  error
-	}
-	got := make(chan answer, 1)
-	go func() {
-		resp, err := http.ReadResponse(bufio.NewReader(c), nil)
-		if err != nil {
-			got <- answer{err: err}
-			return
-		}
-		b, _ := io.ReadAll(resp.Body)
-		got <- answer{resp: resp, body: b}
-	}()
-	tick := time.NewTicker(interval)
-	defer tick.Stop()
-	for sent := 0; ; {
-		select {
-		case a := <-got:
-			if a.err != nil {
-				t.Errorf("%s %s: no answer after %d of %d body bytes: %v", method, path, sent, size, a.err)
-				return nil, nil, sent
-			}
-			return a.resp, a.body, sent
-		case <-tick.C:
-			if sent < size {
-				if _, err := c.Write([]byte("x")); err == nil {
-					sent++
-				}
-			}
-		}
-	}
+	return resp, body, sent
 }
 
 func TestSlowClientsAndPluginsAreCutOff(t *testing.T) {

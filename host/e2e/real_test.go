@@ -46,13 +46,6 @@ func coderBlock() string {
 	return "coder { demo = true }"
 }
 
-func requireDemoCoder(t *testing.T, why string) {
-	t.Helper()
-	if usingRealCoder() {
-		t.Skipf("about the embedded demo deployment (%s), and %s names a real one", why, envE2ECoderURL)
-	}
-}
-
 func checkRealCoderEnv() error {
 	if realCoder.url != "" && realCoder.token == "" {
 		return fmt.Errorf("%s is set but %s is not: the tests act as the seeded member \"demo\" with that session token", envE2ECoderURL, envE2ECoderToken)

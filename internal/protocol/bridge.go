@@ -99,7 +99,7 @@ func (c *Client) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// A request without a body goes as one message: a bidirectional stream
 	// costs its half-close and more frames for nothing to stream.
 	if hasBody && c.streams.Load() {
-		ex.streamed(req, hasBody)
+		ex.streamed(req)
 		return
 	}
 	ex.buffered(req, hasBody)
@@ -281,7 +281,7 @@ func (ex *exchange) readBuffered() (body []byte, held int64, ok bool) {
 // as they arrive, while the plugin's answer is relayed. The first part goes
 // out at once, even for a small body, so a plugin that answers without the
 // body never waits for a slow client.
-func (ex *exchange) streamed(req *pluginv1.HTTPRequest, hasBody bool) {
+func (ex *exchange) streamed(req *pluginv1.HTTPRequest) {
 	stream, err := ex.c.rpc.ServeHTTPStream(ex.ctx)
 	if err != nil {
 		ex.failed(err)
@@ -289,11 +289,6 @@ func (ex *exchange) streamed(req *pluginv1.HTTPRequest, hasBody bool) {
 	}
 	if err := stream.Send(&pluginv1.HTTPRequestPart{Head: req}); err != nil {
 		// The real error comes with Recv.
-		ex.relay(stream.Recv)
-		return
-	}
-	if !hasBody {
-		_ = stream.CloseSend()
 		ex.relay(stream.Recv)
 		return
 	}

@@ -1,14 +1,12 @@
 package protocol
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -19,6 +17,8 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/go-plugin"
+
+	"github.com/coderhost/coderhost/internal/slowclient"
 )
 
 // handlerProvider serves one handler under the id "t".
@@ -104,46 +104,11 @@ func both(t *testing.T, f func(t *testing.T, buffered bool)) {
 func trickle(t *testing.T, rawURL string, size int, interval time.Duration) (*http.Response, []byte, int) {
 	t.Helper()
 	u, _ := url.Parse(rawURL)
-	c, err := net.Dial("tcp", u.Host)
+	resp, body, sent, err := slowclient.Send(u.Host, "POST", u.RequestURI(), []string{"Content-Type: text/plain"}, size, interval)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { c.Close() })
-	_ = c.SetDeadline(time.Now().Add(10 * time.Second))
-	fmt.Fprintf(c, "POST %s HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: %d\r\n\r\n", u.RequestURI(), size)
-	type answer struct {
-		resp *http.Response
-		body []byte
-		err  error
-	}
-	got := make(chan answer, 1)
-	go func() {
-		resp, err := http.ReadResponse(bufio.NewReader(c), nil)
-		if err != nil {
-			got <- answer{err: err}
-			return
-		}
-		b, _ := io.ReadAll(resp.Body)
-		got <- answer{resp: resp, body: b}
-	}()
-	sent := 0
-	tick := time.NewTicker(interval)
-	defer tick.Stop()
-	for {
-		select {
-		case a := <-got:
-			if a.err != nil {
-				t.Fatalf("no response after %d of %d body bytes: %v", sent, size, a.err)
-			}
-			return a.resp, a.body, sent
-		case <-tick.C:
-			if sent < size {
-				if _, err := c.Write([]byte("x")); err == nil {
-					sent++
-				}
-			}
-		}
-	}
+	return resp, body, sent
 }
 
 func TestSlowBodyIsCutOffWith408(t *testing.T) {

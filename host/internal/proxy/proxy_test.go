@@ -14,6 +14,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/coderhost/coderhost/internal/slowclient"
 )
 
 const token = "AbCdEfGhIj-0123456789abcdefghijkl"
@@ -701,46 +703,11 @@ func TestStreamingFlushesIncrementally(t *testing.T) {
 // and how many body bytes had been sent by then.
 func trickle(t *testing.T, addr, path string, size int, interval time.Duration) (*http.Response, []byte, int) {
 	t.Helper()
-	c, err := net.Dial("tcp", addr)
+	resp, body, sent, err := slowclient.Send(addr, "POST", path, []string{"Coder-Session-Token: " + token}, size, interval)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { c.Close() })
-	_ = c.SetDeadline(time.Now().Add(10 * time.Second))
-	fmt.Fprintf(c, "POST %s HTTP/1.1\r\nHost: x\r\nCoder-Session-Token: %s\r\nContent-Length: %d\r\n\r\n", path, token, size)
-	type answer struct {
-		res  *http.Response
-		body []byte
-		err  error
-	}
-	got := make(chan answer, 1)
-	go func() {
-		res, err := http.ReadResponse(bufio.NewReader(c), nil)
-		if err != nil {
-			got <- answer{err: err}
-			return
-		}
-		b, _ := io.ReadAll(res.Body)
-		got <- answer{res: res, body: b}
-	}()
-	sent := 0
-	tick := time.NewTicker(interval)
-	defer tick.Stop()
-	for {
-		select {
-		case a := <-got:
-			if a.err != nil {
-				t.Fatalf("no response after %d of %d body bytes: %v", sent, size, a.err)
-			}
-			return a.res, a.body, sent
-		case <-tick.C:
-			if sent < size {
-				if _, err := c.Write([]byte("x")); err == nil {
-					sent++
-				}
-			}
-		}
-	}
+	return resp, body, sent
 }
 
 // A client that sends its body too slowly gets a 408 at the server's read

@@ -93,9 +93,6 @@ func NewIssuer(o IssuerOptions) *Issuer {
 // Keys is the issuer's key set.
 func (i *Issuer) Keys() *KeySet { return i.keys }
 
-// Lifetime is the clamped token lifetime.
-func (i *Issuer) Lifetime() time.Duration { return i.lifetime }
-
 // Claims are what userinfo returns for a user: sub, ent and exp of the last
 // token issued.
 type Claims struct {
